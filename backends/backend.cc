@@ -1,0 +1,93 @@
+#include "backends/backend.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "backends/statevector/statevector_backend.h"
+#include "framework/error.h"
+
+namespace qdm {
+
+std::string to_string(GradientMethod m) {
+  switch (m) {
+    case GradientMethod::Adjoint:
+      return "adjoint";
+    case GradientMethod::ParameterShift:
+      return "parameter-shift";
+    default:
+      return "none";
+  }
+}
+
+ForwardResult Backend::forward(const Pipeline& pipeline, std::span<const double> params,
+                               const StateBatch& input, const EvolveContext& context,
+                               bool keep_tape) const {
+  require(static_cast<int>(params.size()) == pipeline.num_params(),
+          "parameter vector has {} values; this pipeline needs exactly {}", params.size(),
+          pipeline.num_params());
+  require(input.num_qubits() == pipeline.input_qubits(),
+          "input states have {} qubits; this pipeline takes {}", input.num_qubits(),
+          pipeline.input_qubits());
+  require(input.batch_size() > 0, "input batch is empty");
+  input.require_normalised();
+  for (size_t k = 0; k < pipeline.stages().size(); ++k) {
+    if (!caps_.non_physical_stages && !stage_is_physical(pipeline.stages()[k])) {
+      throw UnsupportedError(
+          fmt::format("backend {} cannot run stage {} ({}): no quantum device implements it", name_,
+                      k, stage_name(pipeline.stages()[k])));
+    }
+  }
+  if (pipeline.uses_labels()) {
+    require(static_cast<int>(context.labels.size()) == input.batch_size(),
+            "this pipeline needs one label per state: {} labels for {} states",
+            context.labels.size(), input.batch_size());
+  }
+  require(
+      pipeline.output_qubits() <= caps_.max_qubits && pipeline.input_qubits() <= caps_.max_qubits,
+      "backend {} handles at most {} qubits", name_, caps_.max_qubits);
+  require(!keep_tape || caps_.gradient != GradientMethod::None, "backend {} computes no gradients",
+          name_);
+  return forward_impl(pipeline, params, input, context, keep_tape);
+}
+
+GradientResult Backend::backward(const Pipeline& pipeline, std::span<const double> params,
+                                 const Tape& tape, const StateBatch& output_cotangent) const {
+  require(static_cast<int>(params.size()) == pipeline.num_params(),
+          "parameter vector has {} values; this pipeline needs exactly {}", params.size(),
+          pipeline.num_params());
+  require(output_cotangent.num_qubits() == pipeline.output_qubits(),
+          "output cotangent has {} qubits; this pipeline outputs {}", output_cotangent.num_qubits(),
+          pipeline.output_qubits());
+  return backward_impl(pipeline, params, tape, output_cotangent);
+}
+
+std::vector<uint64_t> Backend::sample(const Circuit& circuit, std::span<const double> params,
+                                      int shots, uint64_t seed) const {
+  circuit.check_params(params);
+  require_in_range("shot count", shots, 1, 100'000'000);
+  require(circuit.num_qubits() <= caps_.max_qubits, "backend {} handles at most {} qubits, got {}",
+          name_, caps_.max_qubits, circuit.num_qubits());
+  return sample_impl(circuit, params, shots, seed);
+}
+
+const std::vector<BackendEntry>& backend_registry() {
+  static const std::vector<BackendEntry> registry = {
+      {"statevector", "dense statevector simulator, batched, adjoint gradients",
+       [](const BackendOptions& o) -> std::unique_ptr<Backend> {
+         return std::make_unique<StatevectorBackend>(o);
+       }},
+  };
+  return registry;
+}
+
+std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& options) {
+  std::vector<std::string> names;
+  for (const auto& entry : backend_registry()) {
+    if (entry.name == name) return entry.create(options);
+    names.push_back(entry.name);
+  }
+  throw std::invalid_argument(
+      fmt::format("unknown backend '{}'; known backends: {}", name, fmt::join(names, ", ")));
+}
+
+}  // namespace qdm

@@ -1,0 +1,105 @@
+#pragma once
+/// The one interface every experiment talks to. Capabilities are queried, never guessed; public
+/// non-virtual entry points validate input once and call the protected *_impl hooks.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "framework/circuit.h"
+#include "framework/pipeline.h"
+#include "framework/state_batch.h"
+
+namespace qdm {
+
+enum class GradientMethod { None, Adjoint, ParameterShift };
+
+struct Capabilities {
+  bool exact_states = false;      ///< forward() returns amplitudes
+  bool density_matrices = false;  ///< mixed states and noise channels
+  bool noise_models = false;
+  bool shots = false;                ///< sample() draws bitstrings
+  bool non_physical_stages = false;  ///< can run ComplexLeakyReLU and friends
+  GradientMethod gradient = GradientMethod::None;
+  int max_qubits = 0;
+  std::vector<GateKind> native_gates;
+};
+
+std::string to_string(GradientMethod m);
+
+/// What a backend keeps from forward() for backward(); each backend defines its own.
+class Tape {
+ public:
+  virtual ~Tape() = default;
+};
+
+struct ForwardResult {
+  StateBatch output;
+  std::unique_ptr<Tape> tape;  ///< null unless requested
+};
+
+struct GradientResult {
+  std::vector<double> params;  ///< dL/dparams, one per pipeline parameter
+  StateBatch input;            ///< dL/d(conj input)
+};
+
+/// Options shared by every backend; each reads what applies to it.
+struct BackendOptions {
+  int threads = 0;  ///< 0: all hardware threads
+  BatchLayout layout = BatchLayout::BatchInner;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  Backend(const Backend&) = delete;
+  Backend& operator=(const Backend&) = delete;
+
+  const std::string& name() const { return name_; }
+  const Capabilities& capabilities() const { return caps_; }
+
+  /// Runs `pipeline` on `input` (normalised states of pipeline.input_qubits() qubits).
+  ForwardResult forward(const Pipeline& pipeline, std::span<const double> params,
+                        const StateBatch& input, const EvolveContext& context,
+                        bool keep_tape = false) const;
+
+  /// Reverse pass of a forward(keep_tape = true) call: gradients for the loss whose cotangent
+  /// on the output is `output_cotangent` (see framework/loss.h for the convention).
+  GradientResult backward(const Pipeline& pipeline, std::span<const double> params,
+                          const Tape& tape, const StateBatch& output_cotangent) const;
+
+  /// `shots` bitstrings (qubit q = bit q) measured after running `circuit` on |0...0>.
+  std::vector<uint64_t> sample(const Circuit& circuit, std::span<const double> params, int shots,
+                               uint64_t seed) const;
+
+ protected:
+  Backend(std::string name, Capabilities caps) : name_(std::move(name)), caps_(std::move(caps)) {}
+
+  virtual ForwardResult forward_impl(const Pipeline& pipeline, std::span<const double> params,
+                                     const StateBatch& input, const EvolveContext& context,
+                                     bool keep_tape) const = 0;
+  virtual GradientResult backward_impl(const Pipeline& pipeline, std::span<const double> params,
+                                       const Tape& tape,
+                                       const StateBatch& output_cotangent) const = 0;
+  virtual std::vector<uint64_t> sample_impl(const Circuit& circuit, std::span<const double> params,
+                                            int shots, uint64_t seed) const = 0;
+
+ private:
+  std::string name_;
+  Capabilities caps_;
+};
+
+/// Backends by name: `statevector` (and, as they land, `density-matrix`, `ionq`, `ibm`).
+struct BackendEntry {
+  std::string name;
+  std::string description;
+  std::unique_ptr<Backend> (*create)(const BackendOptions&);
+};
+const std::vector<BackendEntry>& backend_registry();
+/// Throws std::invalid_argument listing the known names when `name` is not one.
+std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& options = {});
+
+}  // namespace qdm

@@ -1,0 +1,28 @@
+#pragma once
+/// Dense statevector simulator: batched, multi-threaded over the batch, adjoint gradients.
+
+#include "backends/backend.h"
+
+namespace qdm {
+
+class StatevectorBackend final : public Backend {
+ public:
+  explicit StatevectorBackend(const BackendOptions& options = {});
+
+  int threads() const { return threads_; }
+
+ protected:
+  ForwardResult forward_impl(const Pipeline& pipeline, std::span<const double> params,
+                             const StateBatch& input, const EvolveContext& context,
+                             bool keep_tape) const override;
+  GradientResult backward_impl(const Pipeline& pipeline, std::span<const double> params,
+                               const Tape& tape, const StateBatch& output_cotangent) const override;
+  std::vector<uint64_t> sample_impl(const Circuit& circuit, std::span<const double> params,
+                                    int shots, uint64_t seed) const override;
+
+ private:
+  int threads_;
+  BatchLayout layout_;
+};
+
+}  // namespace qdm

@@ -1,0 +1,20 @@
+#pragma once
+/// Losses on output states and their cotangents.
+///
+/// Cotangent convention used by every backward pass: for a real loss L of complex amplitudes psi,
+/// the cotangent g satisfies dL = 2 Re(sum_i conj(g_i) dpsi_i), i.e. g = dL/d(conj psi).
+
+#include "framework/state_batch.h"
+
+namespace qdm {
+
+struct LossResult {
+  double value = 0.0;
+  std::vector<double> per_state;  ///< the loss of each state before averaging
+  StateBatch cotangent;           ///< dL/d(conj output), same shape and layout as the output
+};
+
+/// 1 - mean_b |<target_b|out_b>|^2. Shapes must match.
+LossResult infidelity(const StateBatch& output, const StateBatch& targets);
+
+}  // namespace qdm

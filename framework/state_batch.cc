@@ -1,0 +1,104 @@
+#include "framework/state_batch.h"
+
+#include <cmath>
+
+#include "framework/circuit.h"
+#include "framework/error.h"
+
+namespace qdm {
+
+StateBatch::StateBatch(int num_qubits, int batch_size, BatchLayout layout)
+    : num_qubits_(num_qubits), batch_size_(batch_size), layout_(layout) {
+  require_in_range("state qubit count", num_qubits, 0, kMaxQubits);
+  require(batch_size >= 0, "batch size {} is negative", batch_size);
+  re_.assign(dim() * batch_size, 0.0);
+  im_.assign(dim() * batch_size, 0.0);
+}
+
+StateBatch StateBatch::basis_zero(int num_qubits, int batch_size, BatchLayout layout) {
+  StateBatch s(num_qubits, batch_size, layout);
+  for (int b = 0; b < batch_size; ++b) s.set_amp(b, 0, 1.0);
+  return s;
+}
+
+StateBatch StateBatch::from_amplitudes(int num_qubits, std::span<const Complex> amplitudes,
+                                       BatchLayout layout) {
+  require_in_range("state qubit count", num_qubits, 0, kMaxQubits);
+  const size_t dim = size_t{1} << num_qubits;
+  require(amplitudes.size() % dim == 0,
+          "{} amplitudes is not a whole number of {}-qubit states (multiples of {})",
+          amplitudes.size(), num_qubits, dim);
+  StateBatch s(num_qubits, static_cast<int>(amplitudes.size() / dim), layout);
+  for (int b = 0; b < s.batch_size(); ++b) s.set_state(b, amplitudes.subspan(b * dim, dim));
+  return s;
+}
+
+std::vector<Complex> StateBatch::state(int b) const {
+  std::vector<Complex> out(dim());
+  for (size_t i = 0; i < dim(); ++i) out[i] = amp(b, i);
+  return out;
+}
+
+void StateBatch::set_state(int b, std::span<const Complex> amplitudes) {
+  require_in_range("state index", b, 0, batch_size_ - 1);
+  require(amplitudes.size() == dim(), "a {}-qubit state has {} amplitudes, got {}", num_qubits_,
+          dim(), amplitudes.size());
+  for (size_t i = 0; i < dim(); ++i) set_amp(b, i, amplitudes[i]);
+}
+
+std::vector<double> StateBatch::squared_norms() const {
+  std::vector<double> n(batch_size_, 0.0);
+  for (int b = 0; b < batch_size_; ++b) {
+    for (size_t i = 0; i < dim(); ++i) n[b] += std::norm(amp(b, i));
+  }
+  return n;
+}
+
+void StateBatch::require_normalised(double tol) const {
+  const auto norms = squared_norms();
+  for (int b = 0; b < batch_size_; ++b) {
+    require(std::abs(std::sqrt(norms[b]) - 1.0) <= tol,
+            "state {} has norm {:.12g}; a normalised state (norm 1 +- {:g}) is required", b,
+            std::sqrt(norms[b]), tol);
+  }
+}
+
+StateBatch StateBatch::with_layout(BatchLayout layout) const {
+  StateBatch out(num_qubits_, batch_size_, layout);
+  for (int b = 0; b < batch_size_; ++b) {
+    for (size_t i = 0; i < dim(); ++i) out.set_amp(b, i, amp(b, i));
+  }
+  return out;
+}
+
+StateBatch StateBatch::slice(int first, int count) const {
+  require(first >= 0 && count >= 0 && first + count <= batch_size_,
+          "slice [{}, {}) is outside the batch of {} states", first, first + count, batch_size_);
+  StateBatch out(num_qubits_, count, layout_);
+  for (int b = 0; b < count; ++b) {
+    for (size_t i = 0; i < dim(); ++i) out.set_amp(b, i, amp(first + b, i));
+  }
+  return out;
+}
+
+StateBatch concatenate(std::span<const StateBatch> parts) {
+  require(!parts.empty(), "nothing to concatenate");
+  int total = 0;
+  for (const auto& p : parts) {
+    require(p.num_qubits() == parts[0].num_qubits() && p.layout() == parts[0].layout(),
+            "cannot concatenate batches of {} and {} qubits or of different layouts",
+            parts[0].num_qubits(), p.num_qubits());
+    total += p.batch_size();
+  }
+  StateBatch out(parts[0].num_qubits(), total, parts[0].layout());
+  int b0 = 0;
+  for (const auto& p : parts) {
+    for (int b = 0; b < p.batch_size(); ++b) {
+      for (size_t i = 0; i < p.dim(); ++i) out.set_amp(b0 + b, i, p.amp(b, i));
+    }
+    b0 += p.batch_size();
+  }
+  return out;
+}
+
+}  // namespace qdm

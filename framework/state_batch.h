@@ -1,0 +1,79 @@
+#pragma once
+/// B pure states of n qubits, stored planar (real and imaginary parts in separate arrays) so a
+/// gate sweeps the whole batch with plain SIMD loads.
+
+#include <complex>
+#include <cstddef>
+#include <span>
+#include <vector>
+
+namespace qdm {
+
+using Complex = std::complex<double>;
+
+/// Where the batch index sits. BatchInner: element (b, i) at i * B + b, so amplitude i of every
+/// state is contiguous and a gate streams long runs whatever qubit it acts on. BatchOuter: (b, i)
+/// at b * 2^n + i, one state after the other. qdm-bench measures both; BatchInner is the default.
+enum class BatchLayout { BatchInner, BatchOuter };
+
+class StateBatch {
+ public:
+  StateBatch() = default;
+  /// All amplitudes zero.
+  StateBatch(int num_qubits, int batch_size, BatchLayout layout = BatchLayout::BatchInner);
+
+  /// Every state |0...0>.
+  static StateBatch basis_zero(int num_qubits, int batch_size,
+                               BatchLayout layout = BatchLayout::BatchInner);
+  /// States from row-major amplitudes (state b's amplitudes at [b * 2^n, (b+1) * 2^n)).
+  static StateBatch from_amplitudes(int num_qubits, std::span<const Complex> amplitudes,
+                                    BatchLayout layout = BatchLayout::BatchInner);
+
+  int num_qubits() const { return num_qubits_; }
+  int batch_size() const { return batch_size_; }
+  size_t dim() const { return size_t{1} << num_qubits_; }
+  size_t size() const { return re_.size(); }
+  BatchLayout layout() const { return layout_; }
+
+  /// Element (o, i, j) is at o * dim() * inner() + i * inner() + j; (outer, inner) = (1, B) for
+  /// BatchInner and (B, 1) for BatchOuter. Kernels are written once against this view.
+  size_t inner() const { return layout_ == BatchLayout::BatchInner ? batch_size_ : 1; }
+  size_t outer() const { return layout_ == BatchLayout::BatchInner ? 1 : batch_size_; }
+  size_t index(int b, size_t i) const {
+    return layout_ == BatchLayout::BatchInner ? i * batch_size_ + b : b * dim() + i;
+  }
+
+  Complex amp(int b, size_t i) const { return {re_[index(b, i)], im_[index(b, i)]}; }
+  void set_amp(int b, size_t i, Complex v) {
+    re_[index(b, i)] = v.real();
+    im_[index(b, i)] = v.imag();
+  }
+  std::vector<Complex> state(int b) const;
+  void set_state(int b, std::span<const Complex> amplitudes);
+
+  double* re() { return re_.data(); }
+  double* im() { return im_.data(); }
+  const double* re() const { return re_.data(); }
+  const double* im() const { return im_.data(); }
+
+  /// Squared L2 norm of every state.
+  std::vector<double> squared_norms() const;
+  /// Throws std::invalid_argument naming the first state whose norm is off by more than `tol`.
+  void require_normalised(double tol = 1e-8) const;
+
+  /// The same states in the other layout.
+  StateBatch with_layout(BatchLayout layout) const;
+  /// States [first, first + count) as their own batch.
+  StateBatch slice(int first, int count) const;
+
+ private:
+  int num_qubits_ = 0;
+  int batch_size_ = 0;
+  BatchLayout layout_ = BatchLayout::BatchInner;
+  std::vector<double> re_, im_;
+};
+
+/// Concatenates batches of equal qubit count and layout, in order.
+StateBatch concatenate(std::span<const StateBatch> parts);
+
+}  // namespace qdm
