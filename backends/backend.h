@@ -50,6 +50,12 @@ struct GradientResult {
 struct BackendOptions {
   int threads = 0;  ///< 0: all hardware threads
   BatchLayout layout = BatchLayout::BatchInner;
+  /// Statevector: the batch is cut into chunks of at most this many bytes of state, each swept
+  /// gate by gate while it sits in cache (qdm-bench's chunk cases pick the default).
+  size_t chunk_bytes = size_t{1} << 20;
+  /// Statevector: run unitary blocks gate by gate (Never), as one dense 2^n x 2^n matrix product
+  /// per block (Always), or choose per block and batch shape (Auto). See docs/performance.md.
+  enum class Fusion { Never, Always, Auto } fusion = Fusion::Auto;
 };
 
 class Backend {

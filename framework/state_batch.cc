@@ -48,9 +48,7 @@ void StateBatch::set_state(int b, std::span<const Complex> amplitudes) {
 
 std::vector<double> StateBatch::squared_norms() const {
   std::vector<double> n(batch_size_, 0.0);
-  for (int b = 0; b < batch_size_; ++b) {
-    for (size_t i = 0; i < dim(); ++i) n[b] += std::norm(amp(b, i));
-  }
+  for_each_in_storage_order(*this, dim(), [&](int b, size_t i) { n[b] += std::norm(amp(b, i)); });
   return n;
 }
 
@@ -64,20 +62,19 @@ void StateBatch::require_normalised(double tol) const {
 }
 
 StateBatch StateBatch::with_layout(BatchLayout layout) const {
+  if (layout == layout_) return *this;
   StateBatch out(num_qubits_, batch_size_, layout);
-  for (int b = 0; b < batch_size_; ++b) {
-    for (size_t i = 0; i < dim(); ++i) out.set_amp(b, i, amp(b, i));
-  }
+  for_each_in_storage_order(out, dim(), [&](int b, size_t i) { out.set_amp(b, i, amp(b, i)); });
   return out;
 }
 
 StateBatch StateBatch::slice(int first, int count) const {
   require(first >= 0 && count >= 0 && first + count <= batch_size_,
           "slice [{}, {}) is outside the batch of {} states", first, first + count, batch_size_);
+  if (first == 0 && count == batch_size_) return *this;
   StateBatch out(num_qubits_, count, layout_);
-  for (int b = 0; b < count; ++b) {
-    for (size_t i = 0; i < dim(); ++i) out.set_amp(b, i, amp(first + b, i));
-  }
+  for_each_in_storage_order(out, dim(),
+                            [&](int b, size_t i) { out.set_amp(b, i, amp(first + b, i)); });
   return out;
 }
 
@@ -90,12 +87,12 @@ StateBatch concatenate(std::span<const StateBatch> parts) {
             parts[0].num_qubits(), p.num_qubits());
     total += p.batch_size();
   }
+  if (parts.size() == 1) return parts[0];
   StateBatch out(parts[0].num_qubits(), total, parts[0].layout());
   int b0 = 0;
   for (const auto& p : parts) {
-    for (int b = 0; b < p.batch_size(); ++b) {
-      for (size_t i = 0; i < p.dim(); ++i) out.set_amp(b0 + b, i, p.amp(b, i));
-    }
+    for_each_in_storage_order(p, p.dim(),
+                              [&](int b, size_t i) { out.set_amp(b0 + b, i, p.amp(b, i)); });
     b0 += p.batch_size();
   }
   return out;

@@ -73,6 +73,21 @@ class StateBatch {
   std::vector<double> re_, im_;
 };
 
+/// Calls f(b, i) for i < dim over every state, in the order the layout stores amplitudes, so
+/// element-wise passes stream memory instead of striding by the batch size.
+template <typename F>
+void for_each_in_storage_order(const StateBatch& s, size_t dim, F&& f) {
+  if (s.layout() == BatchLayout::BatchInner) {
+    for (size_t i = 0; i < dim; ++i) {
+      for (int b = 0; b < s.batch_size(); ++b) f(b, i);
+    }
+  } else {
+    for (int b = 0; b < s.batch_size(); ++b) {
+      for (size_t i = 0; i < dim; ++i) f(b, i);
+    }
+  }
+}
+
 /// Concatenates batches of equal qubit count and layout, in order.
 StateBatch concatenate(std::span<const StateBatch> parts);
 

@@ -68,4 +68,51 @@ void CompiledBlock::adjoint(StateView psi, StateView lam, std::span<double> grad
   }
 }
 
+namespace {
+
+using RowMatrix = DenseUnitary::RowMatrix;
+using RowMap = Eigen::Map<RowMatrix>;
+using ConstRowMap = Eigen::Map<const RowMatrix>;
+
+ConstRowMap re_of(const StateBatch& s) {
+  return ConstRowMap(s.re(), static_cast<Eigen::Index>(s.dim()), s.batch_size());
+}
+ConstRowMap im_of(const StateBatch& s) {
+  return ConstRowMap(s.im(), static_cast<Eigen::Index>(s.dim()), s.batch_size());
+}
+
+}  // namespace
+
+DenseUnitary CompiledBlock::unitary(int num_qubits) const {
+  const size_t dim = size_t{1} << num_qubits;
+  StateBatch basis(num_qubits, static_cast<int>(dim), BatchLayout::BatchInner);
+  for (size_t j = 0; j < dim; ++j) basis.set_amp(static_cast<int>(j), j, 1.0);
+  apply(view(basis));
+  return {re_of(basis), im_of(basis)};
+}
+
+void CompiledBlock::apply_dense(const DenseUnitary& u, StateBatch& x) {
+  const RowMatrix xr = re_of(x), xi = im_of(x);
+  RowMap(x.re(), xr.rows(), xr.cols()).noalias() = u.re * xr - u.im * xi;
+  RowMap(x.im(), xr.rows(), xr.cols()).noalias() = u.re * xi + u.im * xr;
+}
+
+void CompiledBlock::adjoint_dense(const DenseUnitary& u, const StateBatch& psi_in, StateBatch& lam,
+                                  std::span<double> grad) const {
+  const auto pr = re_of(psi_in), pi = im_of(psi_in);
+  const RowMatrix lr = re_of(lam), li = im_of(lam);
+  const RowMatrix wr = pr * lr.transpose() + pi * li.transpose();
+  const RowMatrix wi = pi * lr.transpose() - pr * li.transpose();
+  const int n = psi_in.num_qubits();
+  const auto dim = static_cast<int>(psi_in.dim());
+  StateBatch outputs(n, dim, BatchLayout::BatchInner);
+  RowMap(outputs.re(), dim, dim).noalias() = u.re * wr - u.im * wi;
+  RowMap(outputs.im(), dim, dim).noalias() = u.re * wi + u.im * wr;
+  StateBatch identity(n, dim, BatchLayout::BatchInner);
+  for (int j = 0; j < dim; ++j) identity.set_amp(j, j, 1.0);
+  adjoint(view(outputs), view(identity), grad);
+  RowMap(lam.re(), lr.rows(), lr.cols()).noalias() = u.re.transpose() * lr + u.im.transpose() * li;
+  RowMap(lam.im(), lr.rows(), lr.cols()).noalias() = u.re.transpose() * li - u.im.transpose() * lr;
+}
+
 }  // namespace qdm::sv

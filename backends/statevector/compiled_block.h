@@ -2,6 +2,7 @@
 /// A unitary block with its parameters bound: every gate's matrix, and for parametrised gates the
 /// derivative matrices the adjoint sweep contracts with.
 
+#include <Eigen/Core>
 #include <array>
 #include <span>
 #include <vector>
@@ -20,6 +21,12 @@ struct CompiledGate {
   std::array<Matrix2, 3> derivative;  ///< d matrix / d angle
 };
 
+/// A block's whole 2^n x 2^n unitary, planar and row-major: U[i][j] at re[i * dim + j].
+struct DenseUnitary {
+  using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  RowMatrix re, im;
+};
+
 class CompiledBlock {
  public:
   CompiledBlock(const Circuit& circuit, std::span<const double> params, int param_offset);
@@ -28,6 +35,16 @@ class CompiledBlock {
   /// Adjoint sweep: psi holds the block's output and becomes its input; lam holds the cotangent
   /// at the output and becomes the cotangent at the input; parameter gradients are added to grad.
   void adjoint(StateView psi, StateView lam, std::span<double> grad) const;
+
+  /// The fused alternative for large batches: build U once (a sweep over 2^n basis states), then
+  /// every state is one row of a matrix product. Batches must be BatchInner.
+  DenseUnitary unitary(int num_qubits) const;
+  static void apply_dense(const DenseUnitary& u, StateBatch& x);
+  /// Gradient through the dense path: with W = sum_b psi_in,b lam_b^dag (2^n x 2^n), the
+  /// parameter gradient is the adjoint sweep of a 2^n-state batch (outputs U W, cotangents the
+  /// identity), so the sweep costs 2^n states instead of B. lam becomes U^dag lam.
+  void adjoint_dense(const DenseUnitary& u, const StateBatch& psi_in, StateBatch& lam,
+                     std::span<double> grad) const;
 
  private:
   std::vector<CompiledGate> gates_;

@@ -41,10 +41,9 @@ size_t outcome_offset(const std::vector<int>& qubits, size_t outcome) {
 StateBatch gather(const StateBatch& in, int out_qubits, const std::vector<size_t>& map,
                   const Branches& offset, const std::vector<double>& scale) {
   StateBatch out(out_qubits, in.batch_size(), in.layout());
-  for (int b = 0; b < in.batch_size(); ++b) {
-    for (size_t m = 0; m < map.size(); ++m)
-      out.set_amp(b, m, in.amp(b, map[m] | offset[b]) * scale[b]);
-  }
+  for_each_in_storage_order(out, map.size(), [&](int b, size_t m) {
+    out.set_amp(b, m, in.amp(b, map[m] | offset[b]) * scale[b]);
+  });
   return out;
 }
 
@@ -52,10 +51,9 @@ StateBatch gather(const StateBatch& in, int out_qubits, const std::vector<size_t
 StateBatch scatter(const StateBatch& out, int in_qubits, const std::vector<size_t>& map,
                    const Branches& offset, const std::vector<double>& scale) {
   StateBatch in(in_qubits, out.batch_size(), out.layout());
-  for (int b = 0; b < out.batch_size(); ++b) {
-    for (size_t m = 0; m < map.size(); ++m)
-      in.set_amp(b, map[m] | offset[b], out.amp(b, m) * scale[b]);
-  }
+  for_each_in_storage_order(out, map.size(), [&](int b, size_t m) {
+    in.set_amp(b, map[m] | offset[b], out.amp(b, m) * scale[b]);
+  });
   return in;
 }
 
@@ -76,12 +74,13 @@ std::vector<double> norms_or_throw(const StateBatch& s, const char* stage, int f
 StateBatch normalise_backward(const StateBatch& y, const StateBatch& g,
                               const std::vector<double>& r) {
   StateBatch gin(y.num_qubits(), y.batch_size(), y.layout());
-  for (int b = 0; b < y.batch_size(); ++b) {
-    double proj = 0.0;
-    for (size_t i = 0; i < y.dim(); ++i) proj += (std::conj(g.amp(b, i)) * y.amp(b, i)).real();
-    for (size_t i = 0; i < y.dim(); ++i)
-      gin.set_amp(b, i, (g.amp(b, i) - proj * y.amp(b, i)) / r[b]);
-  }
+  std::vector<double> proj(y.batch_size(), 0.0);
+  for_each_in_storage_order(y, y.dim(), [&](int b, size_t i) {
+    proj[b] += (std::conj(g.amp(b, i)) * y.amp(b, i)).real();
+  });
+  for_each_in_storage_order(y, y.dim(), [&](int b, size_t i) {
+    gin.set_amp(b, i, (g.amp(b, i) - proj[b] * y.amp(b, i)) / r[b]);
+  });
   return gin;
 }
 
@@ -142,14 +141,16 @@ StateBatch stage_forward(const Stage& stage, size_t stage_index, const StateBatc
             const auto map = kept_index_map(n, s.qubits);
             const size_t outcomes = size_t{1} << s.qubits.size();
             std::vector<double> scale(batch);
+            std::vector<double> prob(batch * outcomes, 0.0);  // prob[b * outcomes + v]
+            for_each_in_storage_order(in, in.dim(), [&](int b, size_t i) {
+              size_t v = 0;
+              for (size_t k = 0; k < s.qubits.size(); ++k) v |= ((i >> s.qubits[k]) & 1) << k;
+              prob[b * outcomes + v] += std::norm(in.amp(b, i));
+            });
             for (int b = 0; b < batch; ++b) {
-              std::vector<double> p(outcomes, 0.0);
+              const double* p = &prob[b * outcomes];
               double total = 0.0;
-              for (size_t v = 0; v < outcomes; ++v) {
-                const size_t off = outcome_offset(s.qubits, v);
-                for (size_t m = 0; m < map.size(); ++m) p[v] += std::norm(in.amp(b, map[m] | off));
-                total += p[v];
-              }
+              for (size_t v = 0; v < outcomes; ++v) total += p[v];
               double u = counter_uniform(ctx.seed, ctx.stream, stage_index, first + b) * total;
               size_t v = 0;
               while (v + 1 < outcomes && (u >= p[v] || p[v] == 0.0)) u -= p[v++];

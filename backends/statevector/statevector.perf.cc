@@ -7,6 +7,7 @@
 #include "backends/statevector/statevector_backend.h"
 #include "framework/denoisers.h"
 #include "framework/loss.h"
+#include "framework/process_tuning.h"
 #include "framework/rng.h"
 
 namespace qdm {
@@ -52,12 +53,15 @@ double block_flops(const Pipeline& p, int batch, bool gradient) {
   return flops;
 }
 
-void run(benchmark::State& state, int which, bool gradient, BatchLayout layout) {
+void run(benchmark::State& state, int which, bool gradient, BatchLayout layout,
+         size_t chunk_bytes = BackendOptions{}.chunk_bytes,
+         BackendOptions::Fusion fusion = BackendOptions::Fusion::Never) {
   const int batch = static_cast<int>(state.range(0));
   const int threads =
       state.range(1) == 0 ? omp_get_max_threads() : static_cast<int>(state.range(1));
   const Pipeline& p = model(which).pipeline;
-  StatevectorBackend sv({.threads = threads, .layout = layout});
+  StatevectorBackend sv(
+      {.threads = threads, .layout = layout, .chunk_bytes = chunk_bytes, .fusion = fusion});
   Rng rng(1);
   std::vector<double> params(p.num_params());
   for (auto& x : params) x = 2 * M_PI * rng.uniform();
@@ -96,6 +100,32 @@ void register_all() {
             ->UseRealTime();
       }
     }
+    // Whole-block unitaries applied as matrix products, against gate by gate (Never above).
+    for (bool gradient : {false, true}) {
+      const std::string fused =
+          std::string(model(which).name) + (gradient ? "/forward+gradient" : "/forward") + "/fused";
+      benchmark::RegisterBenchmark(fused.c_str(),
+                                   [=](benchmark::State& s) {
+                                     run(s, which, gradient, BatchLayout::BatchInner,
+                                         BackendOptions{}.chunk_bytes,
+                                         BackendOptions::Fusion::Always);
+                                   })
+          ->ArgNames({"batch", "threads"})
+          ->ArgsProduct({{64, 1024, 4096}, {1}})
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
+    }
+    // The chunk size that keeps a sweep in cache: batch 1024, one thread, chunk cap in KiB.
+    const std::string name = std::string(model(which).name) + "/forward+gradient/chunk-sweep";
+    benchmark::RegisterBenchmark(name.c_str(),
+                                 [=](benchmark::State& s) {
+                                   run(s, which, true, BatchLayout::BatchInner,
+                                       size_t(s.range(2)) << 10);
+                                 })
+        ->ArgNames({"batch", "threads", "chunk_kib"})
+        ->ArgsProduct({{1024}, {1}, {64, 256, 512, 1024, 4096, 1 << 20}})
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
   }
 }
 
@@ -103,6 +133,7 @@ void register_all() {
 }  // namespace qdm
 
 int main(int argc, char** argv) {
+  qdm::tune_allocator_for_state_batches();
   qdm::register_all();
   benchmark::Initialize(&argc, argv);
   benchmark::AddCustomContext("qdm.note", "threads=0 in a name means all hardware threads");

@@ -24,13 +24,26 @@ struct ChunkTape {
 
 struct SvTape final : Tape {
   EvolveContext context;
+  std::vector<bool> fused;  ///< the forward pass's fusion plan, reused by backward
   std::vector<ChunkTape> chunks;
 };
 
-/// Splits [0, batch) into at most `threads` contiguous chunks; tiny batches stay whole.
-std::vector<std::pair<int, int>> split(int batch, int threads) {
+/// Largest number of qubits any stage of the pipeline holds.
+int widest(const Pipeline& p) {
+  int n = p.output_qubits();
+  for (size_t k = 0; k < p.stages().size(); ++k) n = std::max(n, p.qubits_before(k));
+  return n;
+}
+
+/// Splits [0, batch) into contiguous chunks: at least one per thread, and small enough that a
+/// chunk's widest state batch (planar re + im) stays within `cache_bytes`, since every gate is a
+/// pass over the whole chunk and a chunk that spills the cache makes each pass memory-bound.
+std::vector<std::pair<int, int>> split(int batch, int threads, int qubits, size_t cache_bytes) {
   constexpr int kMinChunk = 8;
-  const int count = std::max(1, std::min(threads, batch / kMinChunk));
+  const size_t state_bytes = (size_t{1} << qubits) * 2 * sizeof(double);
+  const int per_cache = static_cast<int>(std::max<size_t>(kMinChunk, cache_bytes / state_bytes));
+  const int by_cache = (batch + per_cache - 1) / per_cache;
+  const int count = std::max({1, std::min(threads, batch / kMinChunk), by_cache});
   std::vector<std::pair<int, int>> chunks;
   for (int c = 0; c < count; ++c) {
     const int lo = static_cast<int>(int64_t(batch) * c / count);
@@ -40,11 +53,12 @@ std::vector<std::pair<int, int>> split(int batch, int threads) {
   return chunks;
 }
 
-/// Runs f(c) for every chunk on its own thread and rethrows the first exception.
+/// Runs f(c) for every chunk on up to `threads` threads and rethrows the first exception.
 template <typename F>
-void parallel_chunks(size_t count, F&& f) {
+void parallel_chunks(size_t count, int threads, F&& f) {
   std::exception_ptr error;
-#pragma omp parallel for schedule(static, 1) num_threads(static_cast <int>(count)) if (count > 1)
+  const int team = static_cast<int>(std::min<size_t>(count, threads));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
   for (size_t c = 0; c < count; ++c) {
     try {
       f(c);
@@ -54,6 +68,17 @@ void parallel_chunks(size_t count, F&& f) {
     }
   }
   if (error) std::rethrow_exception(error);
+}
+
+/// Dense unitaries of the blocks the plan fuses (empty elsewhere), built once per call.
+std::vector<sv::DenseUnitary> dense_unitaries(
+    const Pipeline& p, const std::vector<std::optional<sv::CompiledBlock>>& blocks,
+    const std::vector<bool>& fused) {
+  std::vector<sv::DenseUnitary> u(blocks.size());
+  for (size_t k = 0; k < blocks.size(); ++k) {
+    if (fused[k]) u[k] = blocks[k]->unitary(p.qubits_before(k));
+  }
+  return u;
 }
 
 std::vector<std::optional<sv::CompiledBlock>> compile_blocks(const Pipeline& p,
@@ -66,6 +91,11 @@ std::vector<std::optional<sv::CompiledBlock>> compile_blocks(const Pipeline& p,
   }
   return blocks;
 }
+
+/// Auto fuses a block only when a chunk holds this many times its dim states.
+constexpr double kFuseMinBatchOverDim = 4;
+/// Chunks of a pipeline with fused blocks may be this many times chunk_bytes.
+constexpr size_t kFusedChunkFactor = 4;
 
 }  // namespace
 
@@ -82,8 +112,28 @@ StatevectorBackend::StatevectorBackend(const BackendOptions& options)
                   .native_gates = {kAllGateKinds.begin(), kAllGateKinds.end()},
               }),
       threads_(options.threads > 0 ? options.threads : omp_get_max_threads()),
-      layout_(options.layout) {
+      layout_(options.layout),
+      cache_bytes_(options.chunk_bytes),
+      fusion_(options.fusion) {
   require_in_range("thread count", threads_, 1, 4096);
+}
+
+std::vector<bool> StatevectorBackend::fusion_plan(const Pipeline& pipeline, int batch) const {
+  std::vector<bool> fused(pipeline.stages().size(), false);
+  if (fusion_ == BackendOptions::Fusion::Never || layout_ != BatchLayout::BatchInner) return fused;
+  for (size_t k = 0; k < fused.size(); ++k) {
+    const auto* u = std::get_if<UnitaryBlock>(&pipeline.stages()[k]);
+    if (u == nullptr) continue;
+    const double dim = double(size_t{1} << pipeline.qubits_before(k));
+    double one_qubit_gates = 0;
+    for (const Op& op : u->circuit.ops()) one_qubit_gates += gate_qubit_count(op.kind) == 1;
+    // Cost model from qdm-bench: gate by gate ~58 flops per amplitude per single-qubit gate
+    // (forward + adjoint), fused ~8 dim flops per amplitude per GEMM and ~4 GEMMs, plus sweeps of
+    // dim states; fusing pays only for batches well above dim.
+    fused[k] = fusion_ == BackendOptions::Fusion::Always ||
+               (batch >= kFuseMinBatchOverDim * dim && 58 * one_qubit_gates > 32 * dim);
+  }
+  return fused;
 }
 
 ForwardResult StatevectorBackend::forward_impl(const Pipeline& pipeline,
@@ -91,14 +141,21 @@ ForwardResult StatevectorBackend::forward_impl(const Pipeline& pipeline,
                                                const StateBatch& input,
                                                const EvolveContext& context, bool keep_tape) const {
   const auto blocks = compile_blocks(pipeline, params);
-  const auto chunks = split(input.batch_size(), threads_);
+  const int per_thread = input.batch_size() / threads_;
+  const auto fused = fusion_plan(pipeline, per_thread);
+  const auto dense = dense_unitaries(pipeline, blocks, fused);
+  // Fused blocks are matrix products, which block for the cache themselves: one chunk a thread.
+  const bool any_fused = std::find(fused.begin(), fused.end(), true) != fused.end();
+  const auto chunks =
+      split(input.batch_size(), threads_, widest(pipeline), any_fused ? SIZE_MAX : cache_bytes_);
   std::vector<StateBatch> outputs(chunks.size());
   auto tape = std::make_unique<SvTape>();
   tape->context = context;
+  tape->fused = fused;
   tape->chunks.resize(chunks.size());
   const size_t num_stages = pipeline.stages().size();
 
-  parallel_chunks(chunks.size(), [&](size_t c) {
+  parallel_chunks(chunks.size(), threads_, [&](size_t c) {
     const auto [first, count] = chunks[c];
     StateBatch x = input.slice(first, count).with_layout(layout_);
     ChunkTape& ct = tape->chunks[c];
@@ -107,7 +164,9 @@ ForwardResult StatevectorBackend::forward_impl(const Pipeline& pipeline,
     sv::Branches scratch;
     for (size_t k = 0; k < num_stages; ++k) {
       if (keep_tape) ct.states.push_back(x);
-      if (blocks[k]) {
+      if (fused[k]) {
+        sv::CompiledBlock::apply_dense(dense[k], x);
+      } else if (blocks[k]) {
         blocks[k]->apply(sv::view(x));
       } else {
         x = sv::stage_forward(pipeline.stages()[k], k, x, context, first,
@@ -134,16 +193,20 @@ GradientResult StatevectorBackend::backward_impl(const Pipeline& pipeline,
           "output cotangent has {} states; the forward pass had {}", output_cotangent.batch_size(),
           total);
   const auto blocks = compile_blocks(pipeline, params);
+  const auto& fused = sv_tape->fused;
+  const auto dense = dense_unitaries(pipeline, blocks, fused);
   const size_t num_chunks = sv_tape->chunks.size();
   std::vector<std::vector<double>> grads(num_chunks, std::vector<double>(params.size(), 0.0));
   std::vector<StateBatch> input_grads(num_chunks);
 
-  parallel_chunks(num_chunks, [&](size_t c) {
+  parallel_chunks(num_chunks, threads_, [&](size_t c) {
     const ChunkTape& ct = sv_tape->chunks[c];
     const int count = ct.states.back().batch_size();
     StateBatch g = output_cotangent.slice(ct.first, count).with_layout(layout_);
     for (size_t k = pipeline.stages().size(); k-- > 0;) {
-      if (blocks[k]) {
+      if (fused[k]) {
+        blocks[k]->adjoint_dense(dense[k], ct.states[k], g, grads[c]);
+      } else if (blocks[k]) {
         StateBatch psi = ct.states[k + 1];
         blocks[k]->adjoint(sv::view(psi), sv::view(g), grads[c]);
       } else {

@@ -23,6 +23,11 @@ class StatevectorBackend final : public Backend {
  private:
   int threads_;
   BatchLayout layout_;
+  size_t cache_bytes_;
+  BackendOptions::Fusion fusion_;
+
+  /// Which unitary blocks run fused for a batch of `batch` states.
+  std::vector<bool> fusion_plan(const Pipeline& pipeline, int batch) const;
 };
 
 }  // namespace qdm

@@ -1,0 +1,63 @@
+// qdm: the command-line driver. Each subcommand parses its own options; every error caused by
+// the user's input ends here as one line on stderr and exit status 2.
+#include <fmt/format.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "framework/error.h"
+#include "framework/process_tuning.h"
+
+namespace {
+
+void print_usage() {
+  std::fputs(
+      "usage: qdm COMMAND [OPTIONS]\n\n"
+      "commands:\n"
+      "  backends   list the backends and what each can do\n"
+      "  circuit    build a reference ansatz, export it as OpenQASM and sample it\n"
+      "  version    print the version and build provenance\n\n"
+      "`qdm COMMAND --help` describes a command's options.\n",
+      stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  qdm::tune_allocator_for_state_batches();
+  const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
+      {"backends", qdm::cli::run_backends},
+      {"circuit", qdm::cli::run_circuit},
+      {"version", qdm::cli::run_version},
+  };
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    print_usage();
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string name = argv[1];
+  const auto it = commands.find(name);
+  if (it == commands.end()) {
+    std::fprintf(stderr, "qdm: unknown command '%s'; run `qdm --help` for the list\n",
+                 name.c_str());
+    return 2;
+  }
+  try {
+    return it->second(std::vector<std::string>(argv + 2, argv + argc));
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "qdm %s: error: %s\n", name.c_str(), e.what());
+    return 2;
+  } catch (const boost::program_options::error& e) {
+    std::fprintf(stderr, "qdm %s: error: %s\n", name.c_str(), e.what());
+    return 2;
+  } catch (const qdm::DataError& e) {
+    std::fprintf(stderr, "qdm %s: error: %s\n", name.c_str(), e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "qdm %s: failed: %s\n", name.c_str(), e.what());
+    return 1;
+  }
+}

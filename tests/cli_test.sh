@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# End-to-end checks of the real qdm binary: output and exit status of good and bad invocations.
+set -u
+qdm="$1"
+failures=0
+expect() {  # expect STATUS PATTERN -- ARGS...
+  local want_status="$1" pattern="$2"
+  shift 3
+  local out status
+  out=$("$qdm" "$@" 2>&1)
+  status=$?
+  if [ "$status" != "$want_status" ] || ! grep -qE -- "$pattern" <<<"$out"; then
+    echo "FAIL: qdm $* -> status $status (want $want_status), output:"
+    echo "$out" | head -20
+    failures=$((failures + 1))
+  else
+    echo "ok: qdm $*"
+  fi
+}
+expect 0 'statevector: .*adjoint' -- backends
+expect 0 'gradients: adjoint' -- backends
+expect 0 '10000 shots on statevector' -- circuit --qubits 3 --layers 2
+expect 0 'OPENQASM 3.0;' -- circuit --qubits 2 --layers 1 --qasm 3
+expect 0 'qreg q\[2\];' -- circuit --qubits 2 --layers 1 --qasm 2
+expect 0 '36 parameters' -- circuit --ansatz r3-chain --qubits 4 --layers 3
+expect 2 '^qdm circuit: error: --qubits 40 is outside 1..20$' -- circuit --qubits 40
+expect 2 "--ansatz 'ring' is not one of" -- circuit --ansatz ring
+expect 2 "unknown backend 'ionq'; known backends: statevector" -- circuit --backend ionq
+expect 2 "unrecognised option '--bogus'" -- circuit --bogus
+expect 2 "unknown command 'trian'" -- trian
+expect 0 '^qdm [0-9.]+ \(git ' -- version
+echo "$((12 - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]
