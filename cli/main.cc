@@ -20,6 +20,7 @@ void print_usage() {
       "commands:\n"
       "  backends   list the backends and what each can do\n"
       "  circuit    build a reference ansatz, export it as OpenQASM and sample it\n"
+      "  data       prepare | list: data sets from the system's package registries\n"
       "  version    print the version and build provenance\n\n"
       "`qdm COMMAND --help` describes a command's options.\n",
       stdout);
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
       {"backends", qdm::cli::run_backends},
       {"circuit", qdm::cli::run_circuit},
+      {"data", qdm::cli::run_data},
       {"version", qdm::cli::run_version},
   };
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {

