@@ -4,14 +4,10 @@
 #include <set>
 
 #include "framework/error.h"
+#include "framework/overloaded.h"
 
 namespace qdm {
 namespace {
-
-template <class... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
 
 void check_qubit_list(const char* stage, const std::vector<int>& qubits, int n) {
   require(!qubits.empty(), "{} needs at least one qubit", stage);

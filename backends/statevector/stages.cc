@@ -4,15 +4,11 @@
 #include <stdexcept>
 
 #include "framework/error.h"
+#include "framework/overloaded.h"
 #include "framework/rng.h"
 
 namespace qdm::sv {
 namespace {
-
-template <class... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
 
 /// out index -> in index with the removed qubits' bits zero.
 std::vector<size_t> kept_index_map(int in_qubits, const std::vector<int>& removed) {
