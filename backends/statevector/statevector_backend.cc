@@ -9,6 +9,7 @@
 #include "backends/statevector/compiled_block.h"
 #include "backends/statevector/stages.h"
 #include "framework/error.h"
+#include "framework/parallel.h"
 #include "framework/rng.h"
 
 namespace qdm {
@@ -51,23 +52,6 @@ std::vector<std::pair<int, int>> split(int batch, int threads, int qubits, size_
     chunks.emplace_back(lo, hi - lo);
   }
   return chunks;
-}
-
-/// Runs f(c) for every chunk on up to `threads` threads and rethrows the first exception.
-template <typename F>
-void parallel_chunks(size_t count, int threads, F&& f) {
-  std::exception_ptr error;
-  const int team = static_cast<int>(std::min<size_t>(count, threads));
-#pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
-  for (size_t c = 0; c < count; ++c) {
-    try {
-      f(c);
-    } catch (...) {
-#pragma omp critical
-      if (!error) error = std::current_exception();
-    }
-  }
-  if (error) std::rethrow_exception(error);
 }
 
 /// Dense unitaries of the blocks the plan fuses (empty elsewhere), built once per call.
@@ -155,7 +139,7 @@ ForwardResult StatevectorBackend::forward_impl(const Pipeline& pipeline,
   tape->chunks.resize(chunks.size());
   const size_t num_stages = pipeline.stages().size();
 
-  parallel_chunks(chunks.size(), threads_, [&](size_t c) {
+  parallel_for(chunks.size(), threads_, [&](size_t c) {
     const auto [first, count] = chunks[c];
     StateBatch x = input.slice(first, count).with_layout(layout_);
     ChunkTape& ct = tape->chunks[c];
@@ -199,7 +183,7 @@ GradientResult StatevectorBackend::backward_impl(const Pipeline& pipeline,
   std::vector<std::vector<double>> grads(num_chunks, std::vector<double>(params.size(), 0.0));
   std::vector<StateBatch> input_grads(num_chunks);
 
-  parallel_chunks(num_chunks, threads_, [&](size_t c) {
+  parallel_for(num_chunks, threads_, [&](size_t c) {
     const ChunkTape& ct = sv_tape->chunks[c];
     const int count = ct.states.back().batch_size();
     StateBatch g = output_cotangent.slice(ct.first, count).with_layout(layout_);

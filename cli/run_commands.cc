@@ -1,0 +1,235 @@
+// qdm train and qdm sample: the experiment path from a config to a run file and its samples.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/program_options.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "experiments/experiment.h"
+#include "framework/error.h"
+#include "framework/png_grid.h"
+#include "framework/progress.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace qdm::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void request_stop(int) { g_stop = true; }
+
+/// An output file's folder must exist and be writable before any work starts.
+void require_writable_target(const fs::path& path, const char* flag) {
+  const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  std::error_code ec;
+  require(fs::is_directory(folder, ec), "{} '{}': folder '{}' does not exist", flag, path.string(),
+          folder.string());
+  require(::access(folder.c_str(), W_OK) == 0, "{} '{}': folder '{}' is not writable", flag,
+          path.string(), folder.string());
+  require(!fs::is_directory(path, ec), "{} '{}' is a folder, not a file", flag, path.string());
+}
+
+std::string pick_experiment(const std::string& flag, const std::optional<std::string>& from_file,
+                            const std::string& file, const std::optional<std::string>& from_run) {
+  std::string name = flag;
+  for (const auto& [candidate, source] : {std::pair{from_file, "--config " + file},
+                                          std::pair{from_run, std::string("the run file")}}) {
+    if (!candidate) continue;
+    require(name.empty() || name == *candidate,
+            "--experiment {} conflicts with experiment = {} in {}", name, *candidate, source);
+    name = *candidate;
+  }
+  require(!name.empty(), "name the experiment: --experiment NAME (known: {})", [] {
+    std::vector<std::string> names;
+    for (const auto& e : experiment_registry()) names.push_back(e.name);
+    return fmt::format("{}", fmt::join(names, ", "));
+  }());
+  return name;
+}
+
+}  // namespace
+
+int run_train(const std::vector<std::string>& args) {
+  std::string experiment_flag, config_file, out, backend;
+  std::vector<std::string> sets;
+  int threads = -1;
+  long long max_steps = 0;
+  po::options_description options("options");
+  options.add_options()("experiment", po::value(&experiment_flag), "experiment to train (pixel)")(
+      "config", po::value(&config_file), "INI file applied over the experiment's defaults")(
+      "set", po::value(&sets)->composing(), "section.key=value override (repeatable)")(
+      "out", po::value(&out), "run file to write (HDF5)")("overwrite", "replace an existing --out")(
+      "resume", "continue the run in --out from its checkpoint")(
+      "backend", po::value(&backend), "shortcut for --set backend.name=B")(
+      "threads", po::value(&threads), "shortcut for --set backend.threads=N")(
+      "max-steps", po::value(&max_steps),
+      "stop with a checkpoint after this many optimiser steps (resume later)")(
+      "help-config", "list the experiment's config keys and exit")("help,h", "show this help");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(options).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << "usage: qdm train --experiment NAME [--config FILE] [--set k=v ...] --out RUN.h5\n"
+                 "                 [--overwrite | --resume] [--backend B] [--threads N]\n\n"
+                 "Trains a quantum diffusion model and logs everything to one HDF5 run file\n"
+                 "(docs/run-format.md); a checkpoint RUN.h5.ckpt is kept beside it. Presets live\n"
+                 "in experiments/configs/. Ctrl-C stops at the next step with a checkpoint.\n\n"
+              << options << "\n";
+    return 0;
+  }
+  const bool resume = vm.count("resume") > 0;
+  require(!(resume && vm.count("overwrite")), "--resume and --overwrite exclude each other");
+  require(max_steps >= 0, "--max-steps {} must be positive", max_steps);
+
+  // The experiment: from the flag, the config file or (resuming) the run file, which must agree.
+  std::optional<std::string> from_file;
+  std::string config_text;
+  if (!config_file.empty()) {
+    std::ifstream in(config_file);
+    require(static_cast<bool>(in), "--config '{}' cannot be read", config_file);
+    config_text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::optional<RunFile> run;
+  std::optional<std::string> from_run;
+  if (resume) {
+    require(!out.empty(), "--resume needs --out RUN.h5, the run to continue");
+    run = RunFile::open(out, true);
+    from_run = run->attribute("experiment");
+  }
+  if (!config_text.empty()) from_file = ini_experiment(config_text);
+  const std::string name = pick_experiment(experiment_flag, from_file, config_file, from_run);
+  const auto experiment = make_experiment(name);
+  const ConfigSchema schema = experiment->schema();
+  if (vm.count("help-config")) {
+    std::cout << fmt::format("config keys of experiment '{}' (default, type, allowed):\n\n", name)
+              << schema.describe();
+    return 0;
+  }
+
+  Config config(schema);
+  if (run) config.apply_ini(run->attribute("config"), "the run file's config");
+  if (!config_file.empty()) config.apply_ini(config_text, fs::path(config_file).filename());
+  for (const auto& s : sets) config.set_assignment(s);
+  if (!backend.empty()) config.set("backend.name", backend, "--backend");
+  if (threads >= 0) config.set("backend.threads", std::to_string(threads), "--threads");
+
+  require(!out.empty(), "--out RUN.h5 is required: the run file to write");
+  require_writable_target(out, "--out");
+  std::optional<TrainCheckpoint> checkpoint;
+  if (resume) {
+    Config stored(schema);
+    stored.apply_ini(run->attribute("config"), "the run file's config");
+    if (const auto key = config.first_difference(stored)) {
+      throw std::invalid_argument(fmt::format(
+          "--resume continues a run with its own config, but {} differs (run: {}, given: {})", *key,
+          stored.text_of(*key), config.text_of(*key)));
+    }
+    checkpoint = load_checkpoint(checkpoint_path(out));
+    if (checkpoint->config_ini != config.to_ini()) {
+      throw DataError(fmt::format("checkpoint '{}' belongs to a different config than '{}'",
+                                  checkpoint_path(out).string(), out));
+    }
+  } else {
+    require(vm.count("overwrite") || !fs::exists(out),
+            "--out '{}' exists; pass --overwrite to replace it or --resume to continue it", out);
+  }
+
+  // Data is loaded and checked before the run file is created or replaced.
+  auto training = experiment->prepare_training(config);
+  if (!run) {
+    std::error_code ignored;
+    fs::remove(checkpoint_path(out), ignored);
+    run = RunFile::create(
+        out, {name, config.get_text("backend.name"), config.get_int("train.seed"), config.to_ini()},
+        static_cast<int>(config.get_int("diffusion.steps")), vm.count("overwrite") > 0);
+  } else {
+    run->set_status("running");
+  }
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGTERM, request_stop);
+  TrainRequest request{checkpoint, &g_stop, max_steps};
+  TrainOutcome outcome;
+  try {
+    outcome = training->run(*run, request);
+  } catch (...) {
+    try {
+      run->set_status("failed");
+      run->flush();
+    } catch (...) {
+    }
+    throw;
+  }
+  if (!outcome.completed) {
+    fmt::print("stopped after step {} ({}); continue with: qdm train --resume --out {}\n",
+               outcome.steps, Progress::format_duration(outcome.seconds), out);
+    return g_stop ? 130 : 0;
+  }
+  const long long epochs = config.get_int("train.epochs");
+  fmt::print(
+      "trained {} epochs ({} steps) in {} ({:.2f} s/epoch), last loss {:.5f}\nrun file: {}\n",
+      epochs, outcome.steps, Progress::format_duration(outcome.seconds),
+      outcome.seconds / static_cast<double>(epochs), outcome.final_loss, out);
+  return 0;
+}
+
+int run_sample(const std::vector<std::string>& args) {
+  std::string run_path, png, backend;
+  SampleRequest request;
+  int scale = 4;
+  po::options_description options("options");
+  options.add_options()("run", po::value(&run_path), "trained run file (from qdm train)")(
+      "count", po::value(&request.count)->default_value(64), "samples to generate")(
+      "label", po::value(&request.label)->default_value(-1),
+      "conditioned models: generate this label (-1 cycles through them)")(
+      "seed", po::value(&request.seed)->default_value(1), "seed of the initial noise")(
+      "trajectory", "also store |amplitudes| after every reverse step")(
+      "backend", po::value(&backend), "backend to sample on (default: the run's)")(
+      "threads", po::value(&request.threads)->default_value(0), "worker threads (0: all)")(
+      "png", po::value(&png), "also write the samples as a PNG grid")(
+      "png-scale", po::value(&scale)->default_value(4), "PNG pixels per image pixel")(
+      "help,h", "show this help");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(options).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << "usage: qdm sample --run RUN.h5 --count N [--png FILE] [--trajectory]\n\n"
+                 "Generates samples from noise through the trained reverse chain and stores them\n"
+                 "in the run file as /samples/NNN (earlier sets are kept).\n\n"
+              << options << "\n";
+    return 0;
+  }
+  require(!run_path.empty(), "--run RUN.h5 is required: the trained run to sample");
+  require_in_range("--count", request.count, 1, 1'000'000);
+  require_in_range("--png-scale", scale, 1, 64);
+  require_in_range("--threads", request.threads, 0, 4096);
+  if (!png.empty()) require_writable_target(png, "--png");
+  request.trajectory = vm.count("trajectory") > 0;
+  request.backend = backend;
+
+  RunFile run = RunFile::open(run_path, true);
+  const std::string name = run.attribute("experiment");
+  const auto experiment = make_experiment(name);
+  Config config(experiment->schema());
+  config.apply_ini(run.attribute("config"), "the run file's config");
+  const SampleSet samples = experiment->sample(config, run, request);
+  const std::string set = run.add_samples(samples);
+  run.flush();
+  fmt::print("{} samples {}x{} in {:.3f} s ({:.0f} samples/s) -> {}:/samples/{}\n", samples.count(),
+             samples.rows, samples.cols, samples.seconds, samples.count() / samples.seconds,
+             run_path, set);
+  if (!png.empty()) {
+    write_png_grid(png, samples.images, static_cast<int>(samples.count()), samples.rows,
+                   samples.cols, {0, scale, 2});
+    fmt::print("PNG grid: {}\n", png);
+  }
+  return 0;
+}
+
+}  // namespace qdm::cli

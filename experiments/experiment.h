@@ -1,0 +1,71 @@
+#pragma once
+/// An experiment: a model with its config schema, training and sampling, registered by name so
+/// that `qdm train --experiment NAME` finds it.
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "framework/checkpoint.h"
+#include "framework/config.h"
+#include "framework/run_store.h"
+
+namespace qdm {
+
+struct TrainRequest {
+  /// Set when resuming: the state to continue from (its config matches the run's).
+  std::optional<TrainCheckpoint> checkpoint;
+  /// Raised by SIGINT/SIGTERM: training checkpoints and returns at the next step.
+  const std::atomic<bool>* stop = nullptr;
+  /// Stop after this many optimiser steps in this process (0: no limit). Tests use it to
+  /// interrupt a run at a known point.
+  long long max_steps = 0;
+};
+
+struct TrainOutcome {
+  bool completed = false;
+  long long steps = 0;  ///< optimiser steps done in total
+  double seconds = 0;   ///< training wall time in total
+  double final_loss = 0;
+};
+
+struct SampleRequest {
+  int count = 64;
+  int label = -1;  ///< conditioned models: this label for all; -1 cycles through the labels
+  uint64_t seed = 1;
+  bool trajectory = false;  ///< keep |amplitudes| after every step
+  std::string backend;      ///< empty: the run's backend
+  int threads = 0;
+};
+
+/// A training job whose data is loaded and checked: preparing one touches no output file, so bad
+/// data is reported before a run file exists.
+class Training {
+ public:
+  virtual ~Training() = default;
+  /// Trains, logging into `run` (created with this job's provenance).
+  virtual TrainOutcome run(RunFile& run, const TrainRequest& request) = 0;
+};
+
+class Experiment {
+ public:
+  virtual ~Experiment() = default;
+  virtual ConfigSchema schema() const = 0;
+  virtual std::unique_ptr<Training> prepare_training(const Config& config) const = 0;
+  /// Generates samples with the parameters stored in `run`.
+  virtual SampleSet sample(const Config& config, const RunFile& run,
+                           const SampleRequest& request) const = 0;
+};
+
+struct ExperimentEntry {
+  std::string name;
+  std::string description;
+  std::unique_ptr<Experiment> (*create)();
+};
+const std::vector<ExperimentEntry>& experiment_registry();
+/// Throws std::invalid_argument listing the registered names when `name` is not one.
+std::unique_ptr<Experiment> make_experiment(const std::string& name);
+
+}  // namespace qdm

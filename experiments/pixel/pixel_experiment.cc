@@ -1,0 +1,98 @@
+#include "experiments/pixel/pixel_experiment.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <bit>
+
+#include "experiments/qdm_training.h"
+#include "framework/datasets.h"
+#include "framework/error.h"
+#include "framework/image_ops.h"
+
+namespace qdm {
+namespace {
+
+int image_size(const Config& c) {
+  const int size = static_cast<int>(c.get_int("data.image_size"));
+  require(std::has_single_bit(static_cast<unsigned>(size)),
+          "config key data.image_size = {} is not allowed: a power of two in 2..32 expected "
+          "(size x size amplitudes fill whole qubits)",
+          size);
+  return size;
+}
+
+}  // namespace
+
+ConfigSchema PixelExperiment::schema() const {
+  ConfigSchema s;
+  s.choice("data.dataset", "mnist", {"mnist", "fashion-mnist"}, "image data set");
+  s.text("data.dir", "data", "folder of `qdm data prepare`, or one holding the IDX files");
+  s.choice("data.split", "train", {"train", "t10k"}, "which split to train on");
+  s.int_list("data.classes", {0, 1}, 0, 9, 1, 10, "labels to keep");
+  s.integer("data.max_images", 8096, 1, 10'000'000, "keep at most this many (file order)");
+  s.integer("data.image_size", 16, 2, 32, "side of the resized images: 16 -> 8 qubits, 8 -> 6");
+  s.boolean("data.renormalise_after_resize", false,
+            "renormalise after resizing (the reference normalises the 28x28 image only)");
+  s.int_list("model.layers", {2, 2, 2}, 1, 200, 3, 3,
+             "R3-chain layers of block 1 (n qubits), 2 (n + ancilla), 3 (n)");
+  s.boolean("model.leaky_relu", false, "ComplexLeakyReLU between blocks 2 and 3 (not physical)");
+  s.real("model.leaky_slope", 0.01, 0, 1, "slope of the ComplexLeakyReLU");
+  add_qdm_keys(s, QdmDefaults{});
+  return s;
+}
+
+Pipeline PixelExperiment::denoiser(const Config& c) {
+  const int size = image_size(c);
+  PixelShape shape;
+  shape.data_qubits = std::countr_zero(static_cast<unsigned>(size * size));
+  const auto layers = c.get_int_list("model.layers");
+  shape.layers = {layers[0], layers[1], layers[2]};
+  shape.leaky_relu = c.get_bool("model.leaky_relu");
+  shape.leaky_slope = c.get_real("model.leaky_slope");
+  return pixel_denoiser(shape);
+}
+
+std::unique_ptr<Training> PixelExperiment::prepare_training(const Config& c) const {
+  Pipeline pipeline = denoiser(c);
+  QdmSettings settings = read_qdm_settings(c);
+  const LabelledImages images =
+      load_dataset(c.get_text("data.dir"), c.get_text("data.dataset"), c.get_text("data.split"));
+  ImagePreprocess how;
+  how.classes = c.get_int_list("data.classes");
+  how.size = image_size(c);
+  how.max_images = static_cast<size_t>(c.get_int("data.max_images"));
+  how.renormalise_after_resize = c.get_bool("data.renormalise_after_resize");
+  const PreprocessedImages pre = preprocess_images(images, how);
+  if (pre.count() == 0) {
+    throw DataError(fmt::format("no images of classes {} in {} ({})", fmt::join(how.classes, ","),
+                                c.get_text("data.dataset"), c.get_text("data.split")));
+  }
+  fmt::print(stderr, "pixel: {} images {}x{} on {} qubits, {} parameters per denoiser x {}\n",
+             pre.count(), pre.size, pre.size, pipeline.input_qubits(), pipeline.num_params(),
+             settings.per_timestep ? settings.steps() : 1);
+  DiffusionData data;
+  data.length = static_cast<size_t>(pre.size) * pre.size;
+  data.x0 = pre.vectors;
+  return std::make_unique<QdmTraining>(std::move(pipeline), std::move(settings), std::move(data),
+                                       c.to_ini());
+}
+
+SampleSet PixelExperiment::sample(const Config& c, const RunFile& run,
+                                  const SampleRequest& request) const {
+  const Pipeline pipeline = denoiser(c);
+  const QdmSettings settings = read_qdm_settings(c);
+  const Generated g = sample_qdm(pipeline, settings, run.read_params(), request);
+  SampleSet s;
+  s.rows = s.cols = image_size(c);
+  s.images = g.magnitudes;
+  s.labels = g.labels;
+  s.trajectory = g.trajectory;
+  s.trajectory_steps = request.trajectory ? settings.steps() + 1 : 0;
+  s.backend = request.backend.empty() ? settings.backend : request.backend;
+  s.seed = static_cast<int64_t>(request.seed);
+  s.seconds = g.seconds;
+  return s;
+}
+
+}  // namespace qdm

@@ -1,0 +1,413 @@
+#include "experiments/qdm_training.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <numeric>
+#include <sstream>
+
+#include "backends/backend.h"
+#include "framework/error.h"
+#include "framework/loss.h"
+#include "framework/parallel.h"
+#include "framework/progress.h"
+#include "framework/rng.h"
+
+namespace qdm {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Streams of the counter-based noise, so training and sampling never share draws.
+constexpr uint64_t kSampleNoiseStream = 0xA5A5'0000'0000'0001ull;
+
+std::vector<uint32_t> shuffled(size_t n, Rng& rng) {
+  std::vector<uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  for (size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+  return order;
+}
+
+int resolve_threads(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
+
+/// Parameters of the denoiser at diffusion step t (1-based).
+std::span<const double> params_for(std::span<const double> all, size_t per, bool per_timestep,
+                                   int t) {
+  return all.subspan(per_timestep ? (t - 1) * per : 0, per);
+}
+
+}  // namespace
+
+void add_qdm_keys(ConfigSchema& s, const QdmDefaults& d) {
+  s.integer("diffusion.steps", d.steps, 1, 1000, "diffusion steps T");
+  s.choice("diffusion.schedule", d.schedule, {"linear", "cosine"}, "noise schedule of the betas");
+  s.real("diffusion.beta0", d.beta0, 0, 0.999, "linear schedule: beta of step 1");
+  s.real("diffusion.betaT", d.betaT, 0, 0.999,
+         "linear schedule: end of linspace(beta0, betaT, T + 1), as the reference code");
+  s.real("diffusion.cosine_exponent", 1.0, 0.01, 10, "cosine schedule: t is raised to this");
+  s.choice("diffusion.noise_coefficients", d.noise_coefficients, {"ddpm", "reference"},
+           "ddpm: sqrt(1 - alpha_bar) and sqrt(beta); reference: (1 - alpha_bar) and beta, as "
+           "the 2023 code");
+  s.choice("diffusion.target", d.target, {"posterior-mean", "previous-sample", "x0"},
+           "what the denoiser of step t learns to output");
+  s.choice("model.params", d.params, {"per-timestep", "shared"},
+           "one parameter set per diffusion step, or one for all steps");
+  s.choice("model.init", d.init, {"normal", "uniform"},
+           "initial parameters: normal * init_scale, or uniform in [0, 2 pi)");
+  s.real("model.init_scale", d.init_scale, 0, 100, "standard deviation of the normal init");
+  s.integer("train.epochs", d.epochs, 1, 10'000'000, "passes over the training data");
+  s.integer("train.batch_size", d.batch_size, 1, 65536,
+            "images per optimiser step (last partial "
+            "batch dropped)");
+  s.real("train.lr", d.lr, 0, 10, "Adam learning rate");
+  s.real("train.weight_decay", d.weight_decay, 0, 10, "Adam L2 weight decay (torch semantics)");
+  s.integer("train.lr_step", d.lr_step, 1, 10'000'000, "StepLR: epochs between decays");
+  s.real("train.lr_gamma", d.lr_gamma, 0, 1, "StepLR: decay factor");
+  s.integer("train.seed", 1234, 0, (1ll << 62), "seed of initialisation, data order and noise");
+  s.integer("train.checkpoint_every", 100, 1, 1'000'000'000,
+            "optimiser steps between checkpoints (RUN.h5.ckpt)");
+  s.text("backend.name", "statevector", "backend that trains and samples (qdm backends)");
+  s.integer("backend.threads", 0, 0, 4096, "worker threads; 0 uses all cores");
+}
+
+QdmSettings read_qdm_settings(const Config& c) {
+  QdmSettings s;
+  const int T = static_cast<int>(c.get_int("diffusion.steps"));
+  s.schedule =
+      c.get_text("diffusion.schedule") == "linear"
+          ? linear_schedule(T, c.get_real("diffusion.beta0"), c.get_real("diffusion.betaT"))
+          : cosine_schedule(T, c.get_real("diffusion.cosine_exponent"));
+  s.coefficients = parse_noise_coefficients(c.get_text("diffusion.noise_coefficients"));
+  s.target = parse_target(c.get_text("diffusion.target"));
+  if (s.target == Target::PosteriorMean) {
+    for (int t = 1; t <= T; ++t) {
+      require(s.schedule.alpha_bars[t] < 1,
+              "diffusion.target = posterior-mean needs every beta_t > 0, but beta_{} = 0", t);
+    }
+  }
+  s.per_timestep = c.get_text("model.params") == "per-timestep";
+  s.uniform_init = c.get_text("model.init") == "uniform";
+  s.init_scale = c.get_real("model.init_scale");
+  s.epochs = static_cast<int>(c.get_int("train.epochs"));
+  s.batch_size = static_cast<int>(c.get_int("train.batch_size"));
+  s.adam.lr = c.get_real("train.lr");
+  s.adam.weight_decay = c.get_real("train.weight_decay");
+  s.lr_step = static_cast<int>(c.get_int("train.lr_step"));
+  s.lr_gamma = c.get_real("train.lr_gamma");
+  s.seed = static_cast<uint64_t>(c.get_int("train.seed"));
+  s.checkpoint_every = c.get_int("train.checkpoint_every");
+  s.backend = c.get_text("backend.name");
+  std::vector<std::string> known;
+  for (const auto& entry : backend_registry()) known.push_back(entry.name);
+  require(std::find(known.begin(), known.end(), s.backend) != known.end(),
+          "config key backend.name = '{}' is not allowed: one of {} expected", s.backend,
+          fmt::join(known, ", "));
+  s.threads = static_cast<int>(c.get_int("backend.threads"));
+  return s;
+}
+
+namespace {
+
+/// The optimiser state of a run, saved and restored as a whole.
+struct TrainState {
+  TrainState(size_t num_params, const AdamOptions& adam_options, uint64_t seed)
+      : params(num_params), adam(num_params, adam_options), rng(seed) {}
+  std::vector<double> params;
+  Adam adam;
+  Rng rng;
+  int epoch = 0;
+  int batch = 0;
+  long long step = 0;
+  std::vector<uint32_t> order;
+  double wall_before = 0;
+};
+
+/// Loss, per-step losses and gradient of one batch at every diffusion step.
+struct StepResult {
+  double loss = 0;
+  std::vector<double> loss_per_t;
+  std::vector<double> grad;
+};
+
+StepResult train_step(const Backend& backend, const Pipeline& denoiser, const QdmSettings& s,
+                      const DiffusionData& data, const TrainState& state, int threads) {
+  const int T = s.steps(), B = s.batch_size, n = denoiser.input_qubits();
+  const size_t dim = size_t{1} << n, per = denoiser.num_params();
+  std::vector<double> loss_t(T);
+  std::vector<std::vector<double>> grad_t(T);
+  parallel_for(T, threads, [&](size_t k) {
+    const int t = k + 1;
+    StateBatch input(n, B), target(n, B);
+    EvolveContext context{{}, s.seed, static_cast<uint64_t>(state.step) * T + t};
+    for (int b = 0; b < B; ++b) {
+      const uint32_t item = state.order[static_cast<size_t>(state.batch) * B + b];
+      const uint64_t draw = static_cast<uint64_t>(k) * B + b;
+      const auto noise = [&](int which, size_t i) {
+        return counter_complex_normal(s.seed, static_cast<uint64_t>(state.step), 2 * draw + which,
+                                      i);
+      };
+      const auto pair = make_training_pair(
+          std::span<const double>(data.x0).subspan(item * data.length, data.length), dim,
+          s.schedule, t, s.coefficients, s.target, noise);
+      input.set_state(b, pair.input);
+      target.set_state(b, pair.target);
+      if (!data.labels.empty()) context.labels.push_back(data.labels[item]);
+    }
+    const auto params = params_for(state.params, per, s.per_timestep, t);
+    const ForwardResult forward = backend.forward(denoiser, params, input, context, true);
+    LossResult loss = infidelity(forward.output, target);
+    // The batch loss is the mean over the T steps.
+    for (size_t i = 0; i < loss.cotangent.size(); ++i) {
+      loss.cotangent.re()[i] /= T;
+      loss.cotangent.im()[i] /= T;
+    }
+    loss_t[k] = loss.value;
+    grad_t[k] = backend.backward(denoiser, params, *forward.tape, loss.cotangent).params;
+  });
+  StepResult r;
+  r.loss_per_t = loss_t;
+  r.loss = std::accumulate(loss_t.begin(), loss_t.end(), 0.0) / T;
+  if (s.per_timestep) {
+    for (const auto& g : grad_t) r.grad.insert(r.grad.end(), g.begin(), g.end());
+  } else {
+    r.grad.assign(per, 0.0);
+    for (const auto& g : grad_t) {
+      for (size_t i = 0; i < per; ++i) r.grad[i] += g[i];
+    }
+  }
+  return r;
+}
+
+std::vector<int64_t> block_offsets(const Pipeline& p) {
+  std::vector<int64_t> offsets;
+  for (const auto& stage : p.stages()) {
+    if (const auto* block = std::get_if<UnitaryBlock>(&stage))
+      offsets.push_back(block->param_offset);
+  }
+  return offsets;
+}
+
+}  // namespace
+
+TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const DiffusionData& data,
+                       const std::string& config_ini, RunFile& run, const TrainRequest& request) {
+  const int T = s.steps(), B = s.batch_size;
+  const size_t per = denoiser.num_params();
+  const size_t rows = s.per_timestep ? T : 1;
+  require(data.length > 0 && data.length <= (size_t{1} << denoiser.input_qubits()),
+          "data vectors of {} values do not fit {} qubits", data.length, denoiser.input_qubits());
+  require(data.count() >= static_cast<size_t>(B),
+          "the training data holds {} vectors, fewer than train.batch_size = {}", data.count(), B);
+  require(data.labels.empty() == !denoiser.uses_labels(),
+          "the denoiser {} labels but the data {} them",
+          denoiser.uses_labels() ? "needs" : "takes no", data.labels.empty() ? "lacks" : "has");
+  const int steps_per_epoch = static_cast<int>(data.count() / B);
+  const int threads = resolve_threads(s.threads);
+  BackendOptions options;
+  options.threads = 1;  // parallel across diffusion steps instead: each call is one cache chunk
+  const auto backend = make_backend(s.backend, options);
+  const std::string experiment = run.attribute("experiment");
+
+  TrainState state(rows * per, s.adam, s.seed);
+  for (double& p : state.params) {
+    p = s.uniform_init ? 2 * M_PI * state.rng.uniform() : s.init_scale * state.rng.normal();
+  }
+  if (request.checkpoint) {
+    const TrainCheckpoint& c = *request.checkpoint;
+    require(c.params.size() == state.params.size() && c.order.size() == data.count(),
+            "the checkpoint holds {} parameters and {} data positions; this run needs {} and {}",
+            c.params.size(), c.order.size(), state.params.size(), data.count());
+    state.params = c.params;
+    state.adam.restore(c.adam_steps, c.adam_m, c.adam_v);
+    std::istringstream engine(c.rng_engine);
+    std::mt19937_64 mt;
+    engine >> mt;
+    state.rng.restore(mt, c.rng_has_spare, c.rng_spare);
+    state.epoch = c.epoch;
+    state.batch = c.batch_in_epoch;
+    state.step = c.global_step;
+    state.order = c.order;
+    state.wall_before = c.wall_time;
+    run.truncate_train(c.train_rows);
+  } else {
+    state.order = shuffled(data.count(), state.rng);
+  }
+
+  const auto session_start = Clock::now();
+  const auto wall = [&] {
+    return state.wall_before + std::chrono::duration<double>(Clock::now() - session_start).count();
+  };
+  std::vector<TrainRecord> pending;
+  auto last_flush = Clock::now();
+  const auto flush_rows = [&] {
+    run.append_train(pending);
+    pending.clear();
+    run.flush();
+    last_flush = Clock::now();
+  };
+  const auto checkpoint = [&] {
+    flush_rows();
+    TrainCheckpoint c;
+    c.experiment = experiment;
+    c.config_ini = config_ini;
+    c.global_step = state.step;
+    c.epoch = state.epoch;
+    c.batch_in_epoch = state.batch;
+    c.order = state.order;
+    c.params = state.params;
+    c.adam_steps = state.adam.steps();
+    c.adam_m = state.adam.m();
+    c.adam_v = state.adam.v();
+    std::ostringstream engine;
+    engine << state.rng.engine();
+    c.rng_engine = engine.str();
+    c.rng_has_spare = state.rng.has_spare();
+    c.rng_spare = state.rng.spare();
+    c.train_rows = run.train_rows();
+    c.wall_time = wall();
+    save_checkpoint(checkpoint_path(run.path()), c);
+  };
+
+  const long long total_steps = static_cast<long long>(s.epochs) * steps_per_epoch;
+  Progress progress("train step", total_steps, "samples/s");
+  const long long first_step = state.step;
+  double epoch_loss = 0, last_loss = 0;
+  int epoch_batches = 0;
+  TrainOutcome outcome;
+  while (state.epoch < s.epochs) {
+    const double lr = step_lr(s.adam.lr, state.epoch, s.lr_step, s.lr_gamma);
+    while (state.batch < steps_per_epoch) {
+      const bool stop = (request.stop && request.stop->load()) ||
+                        (request.max_steps > 0 && state.step - first_step >= request.max_steps);
+      if (stop) {
+        checkpoint();
+        progress.finish(fmt::format("stopped at epoch {} step {}; checkpoint saved",
+                                    state.epoch + 1, state.step));
+        return {false, state.step, wall(), last_loss};
+      }
+      StepResult r = train_step(*backend, denoiser, s, data, state, threads);
+      state.adam.step(state.params, r.grad, lr);
+      ++state.step;
+      ++state.batch;
+      last_loss = r.loss;
+      epoch_loss += r.loss;
+      ++epoch_batches;
+      pending.push_back({state.step, state.epoch, r.loss, lr, wall(), std::move(r.loss_per_t)});
+      if (state.step % s.checkpoint_every == 0) {
+        checkpoint();
+      } else if (Clock::now() - last_flush > std::chrono::seconds(2)) {
+        flush_rows();
+      }
+      progress.update(state.step, static_cast<double>(state.step - first_step) * B,
+                      fmt::format("epoch {}/{}  loss {:.5f}  lr {:.3g}", state.epoch + 1, s.epochs,
+                                  r.loss, lr));
+    }
+    ++state.epoch;
+    state.batch = 0;
+    state.order = shuffled(data.count(), state.rng);
+  }
+  checkpoint();
+  const double seconds = wall();
+  progress.finish(fmt::format("{} epochs, last loss {:.5f}", s.epochs, last_loss));
+
+  run.write_params(
+      {static_cast<int>(rows), static_cast<int>(per), state.params, block_offsets(denoiser)});
+  const double final_epoch_loss = epoch_batches > 0 ? epoch_loss / epoch_batches : last_loss;
+  run.write_metric("final_loss", last_loss);
+  run.write_metric("final_epoch_loss", final_epoch_loss);
+  run.write_metric("train_seconds", seconds);
+  run.write_metric("train_steps", static_cast<double>(state.step));
+  run.write_metric("seconds_per_epoch", seconds / s.epochs);
+  run.write_metric("train_samples_per_second", static_cast<double>(state.step) * B / seconds);
+  run.set_status("complete");
+  run.flush();
+  outcome.completed = true;
+  outcome.steps = state.step;
+  outcome.seconds = seconds;
+  outcome.final_loss = last_loss;
+  return outcome;
+}
+
+Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const ParamSnapshots& params,
+                     const SampleRequest& request) {
+  require_in_range("sample count", request.count, 1, 1'000'000);
+  const int T = s.steps(), n = denoiser.input_qubits();
+  const size_t per = denoiser.num_params(), dim = size_t{1} << n;
+  const size_t rows = s.per_timestep ? T : 1;
+  if (params.per_snapshot != static_cast<int>(per) || params.snapshots != static_cast<int>(rows)) {
+    throw DataError(fmt::format(
+        "the run's parameters are {} x {}; its config describes a denoiser needing {} x {}",
+        params.snapshots, params.per_snapshot, rows, per));
+  }
+  const int label_count = denoiser.uses_labels() ? 10 : 0;
+  if (request.label >= 0) require_in_range("--label", request.label, 0, label_count - 1);
+  BackendOptions options;
+  options.threads = 1;
+  const auto backend = make_backend(request.backend.empty() ? s.backend : request.backend, options);
+  Generated g;
+  g.dim = dim;
+  g.magnitudes.resize(request.count * dim);
+  const int keep = request.trajectory ? T + 1 : 0;
+  g.trajectory.resize(static_cast<size_t>(request.count) * keep * dim);
+  for (int k = 0; k < request.count; ++k) {
+    g.labels.push_back(label_count == 0     ? -1
+                       : request.label >= 0 ? request.label
+                                            : k % label_count);
+  }
+  constexpr int kChunk = 32;
+  const int chunks = (request.count + kChunk - 1) / kChunk;
+  const auto start = Clock::now();
+  Progress progress("sample", request.count, "samples/s");
+  std::atomic<int> done{0};
+  parallel_for(chunks, resolve_threads(request.threads), [&](size_t c) {
+    const int first = c * kChunk, m = std::min(kChunk, request.count - first);
+    StateBatch x(n, m);
+    std::vector<std::complex<double>> amps(dim);
+    for (int b = 0; b < m; ++b) {
+      for (size_t i = 0; i < dim; ++i) {
+        amps[i] = counter_complex_normal(request.seed, kSampleNoiseStream, first + b, i);
+      }
+      normalise(amps);
+      x.set_state(b, amps);
+    }
+    EvolveContext context;
+    context.seed = request.seed;
+    context.labels.assign(g.labels.begin() + first, g.labels.begin() + first + m);
+    if (!denoiser.uses_labels()) context.labels.clear();
+    const auto record = [&](int slot) {
+      for (int b = 0; b < m; ++b) {
+        double* out = g.trajectory.data() + ((static_cast<size_t>(first + b) * keep) + slot) * dim;
+        for (size_t i = 0; i < dim; ++i) out[i] = std::abs(x.amp(b, i));
+      }
+    };
+    if (keep) record(0);
+    for (int t = T; t >= 1; --t) {
+      context.stream = static_cast<uint64_t>(t);
+      x = backend->forward(denoiser, params_for(params.values, per, s.per_timestep, t), x, context)
+              .output;
+      for (int b = 0; b < m; ++b) {
+        auto state = x.state(b);
+        normalise(state);
+        x.set_state(b, state);
+      }
+      if (keep) record(T - t + 1);
+    }
+    for (int b = 0; b < m; ++b) {
+      for (size_t i = 0; i < dim; ++i) g.magnitudes[(first + b) * dim + i] = std::abs(x.amp(b, i));
+    }
+    const int now = done += m;
+#pragma omp critical
+    progress.update(now, now, "");
+  });
+  g.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  progress.finish(fmt::format("{} samples", request.count));
+  return g;
+}
+
+}  // namespace qdm

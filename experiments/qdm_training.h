@@ -1,0 +1,101 @@
+#pragma once
+/// What every quantum diffusion model shares: the [diffusion], [train] and [backend] config
+/// sections, the training loop (noise, targets, adjoint gradients, Adam, checkpoints, /train
+/// logging) and sampling from noise through the reverse chain. An experiment brings its data and
+/// its denoiser pipeline.
+
+#include <string>
+#include <vector>
+
+#include "experiments/experiment.h"
+#include "framework/diffusion.h"
+#include "framework/optim.h"
+#include "framework/pipeline.h"
+
+namespace qdm {
+
+/// The defaults an experiment's preset gives the shared keys.
+struct QdmDefaults {
+  int steps = 10;
+  std::string schedule = "linear";
+  double beta0 = 1e-2, betaT = 1e-2;
+  std::string noise_coefficients = "ddpm";
+  std::string target = "posterior-mean";
+  std::string params = "per-timestep";
+  std::string init = "normal";
+  double init_scale = 0.7;
+  int epochs = 2000;
+  int batch_size = 64;
+  double lr = 5e-5, weight_decay = 1e-5;
+  int lr_step = 10;
+  double lr_gamma = 0.97;
+};
+
+/// Adds the shared keys to an experiment's schema.
+void add_qdm_keys(ConfigSchema& schema, const QdmDefaults& defaults);
+
+/// The shared keys, read and checked together.
+struct QdmSettings {
+  Schedule schedule;
+  NoiseCoefficients coefficients = NoiseCoefficients::Ddpm;
+  Target target = Target::PosteriorMean;
+  bool per_timestep = true;   ///< one parameter set per diffusion step, else one shared set
+  bool uniform_init = false;  ///< uniform in [0, 2 pi) instead of normal * init_scale
+  double init_scale = 0.7;
+  int epochs = 1, batch_size = 64;
+  AdamOptions adam;
+  int lr_step = 10;
+  double lr_gamma = 1;
+  uint64_t seed = 0;
+  long long checkpoint_every = 100;
+  std::string backend = "statevector";
+  int threads = 0;
+  int steps() const { return schedule.steps(); }
+};
+QdmSettings read_qdm_settings(const Config& config);
+
+/// Clean data: `count` real vectors of `length` values (zero-padded to the state size), with an
+/// optional label each.
+struct DiffusionData {
+  size_t length = 0;
+  std::vector<double> x0;
+  std::vector<int> labels;  ///< empty for unconditioned models
+  size_t count() const { return length == 0 ? 0 : x0.size() / length; }
+};
+
+TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& settings,
+                       const DiffusionData& data, const std::string& config_ini, RunFile& run,
+                       const TrainRequest& request);
+
+/// train_qdm as a prepared Training job.
+class QdmTraining : public Training {
+ public:
+  QdmTraining(Pipeline denoiser, QdmSettings settings, DiffusionData data, std::string config_ini)
+      : denoiser_(std::move(denoiser)),
+        settings_(std::move(settings)),
+        data_(std::move(data)),
+        config_ini_(std::move(config_ini)) {}
+  TrainOutcome run(RunFile& run, const TrainRequest& request) override {
+    return train_qdm(denoiser_, settings_, data_, config_ini_, run, request);
+  }
+
+ private:
+  Pipeline denoiser_;
+  QdmSettings settings_;
+  DiffusionData data_;
+  std::string config_ini_;
+};
+
+/// Final |amplitudes| of `request.count` samples (count x 2^n), and optionally the trajectory
+/// (count x (T + 1) x 2^n: the noise, then after each step).
+struct Generated {
+  size_t dim = 0;
+  std::vector<double> magnitudes;
+  std::vector<double> trajectory;
+  std::vector<int32_t> labels;
+  double seconds = 0;
+};
+Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& settings,
+                     const ParamSnapshots& params, const SampleRequest& request);
+
+}  // namespace qdm

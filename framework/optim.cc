@@ -1,0 +1,42 @@
+#include "framework/optim.h"
+
+#include <cmath>
+
+#include "framework/error.h"
+
+namespace qdm {
+
+Adam::Adam(size_t num_params, AdamOptions options)
+    : options_(options), m_(num_params, 0.0), v_(num_params, 0.0) {}
+
+void Adam::step(std::span<double> params, std::span<const double> grad, double lr) {
+  require(params.size() == m_.size() && grad.size() == m_.size(),
+          "Adam holds {} parameters; got {} values and {} gradients", m_.size(), params.size(),
+          grad.size());
+  ++steps_;
+  const double b1 = options_.beta1, b2 = options_.beta2;
+  const double correction1 = 1 - std::pow(b1, static_cast<double>(steps_));
+  const double sqrt_correction2 = std::sqrt(1 - std::pow(b2, static_cast<double>(steps_)));
+  const double step_size = lr / correction1;
+  for (size_t i = 0; i < m_.size(); ++i) {
+    const double g = grad[i] + options_.weight_decay * params[i];
+    m_[i] = b1 * m_[i] + (1 - b1) * g;
+    v_[i] = b2 * v_[i] + (1 - b2) * g * g;
+    params[i] -= step_size * m_[i] / (std::sqrt(v_[i]) / sqrt_correction2 + options_.eps);
+  }
+}
+
+void Adam::restore(int64_t steps, std::vector<double> m, std::vector<double> v) {
+  require(m.size() == m_.size() && v.size() == v_.size(),
+          "Adam state for {} parameters cannot be restored into one for {}", m.size(), m_.size());
+  steps_ = steps;
+  m_ = std::move(m);
+  v_ = std::move(v);
+}
+
+double step_lr(double lr0, int epoch, int step_size, double gamma) {
+  require(step_size > 0, "StepLR step size must be positive, got {}", step_size);
+  return lr0 * std::pow(gamma, epoch / step_size);
+}
+
+}  // namespace qdm

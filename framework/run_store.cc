@@ -1,0 +1,210 @@
+#include "framework/run_store.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <ctime>
+
+#include "framework/build_info.h"
+#include "framework/error.h"
+
+namespace qdm {
+namespace {
+
+std::string host_name() {
+  char name[256] = {0};
+  return gethostname(name, sizeof name - 1) == 0 ? name : "unknown";
+}
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+const char* const kTrainScalars[] = {"step", "epoch", "loss", "lr", "wall_time"};
+
+}  // namespace
+
+RunFile::RunFile(std::filesystem::path path, h5::Handle file)
+    : path_(std::move(path)), file_(std::move(file)) {}
+
+RunFile RunFile::create(const std::filesystem::path& path, const RunProvenance& p, int loss_width,
+                        bool overwrite) {
+  RunFile run(path, h5::create_file(path, overwrite));
+  const hid_t root = run.file_.get();
+  h5::write_attribute(root, "schema_version", kRunSchemaVersion);
+  h5::write_attribute(root, "qdm_version", std::string(build_info::kVersion));
+  h5::write_attribute(root, "git_revision", std::string(build_info::kGitRevision));
+  h5::write_attribute(root, "build_type", std::string(build_info::kBuildType));
+  h5::write_attribute(root, "host", host_name());
+  h5::write_attribute(root, "created", utc_now());
+  h5::write_attribute(root, "experiment", p.experiment);
+  h5::write_attribute(root, "backend", p.backend);
+  h5::write_attribute(root, "seed", p.seed);
+  h5::write_attribute(root, "config", p.config_ini);
+  h5::write_attribute(root, "status", std::string("running"));
+  const h5::Handle train = h5::create_group(root, "train");
+  h5::create_series(train.get(), "step", H5T_NATIVE_INT64, {});
+  h5::create_series(train.get(), "epoch", H5T_NATIVE_INT32, {});
+  for (const char* name : {"loss", "lr", "wall_time"}) {
+    h5::create_series(train.get(), name, H5T_NATIVE_DOUBLE, {});
+  }
+  h5::create_series(train.get(), "loss_per_t", H5T_NATIVE_DOUBLE,
+                    {static_cast<hsize_t>(loss_width)});
+  for (const char* group : {"params", "samples", "metrics"}) h5::create_group(root, group);
+  run.flush();
+  return run;
+}
+
+RunFile RunFile::open(const std::filesystem::path& path, bool writable) {
+  RunFile run(path, h5::open_file(path, writable));
+  const auto version = h5::read_int_attribute(run.file_.get(), "schema_version");
+  if (!version) {
+    throw DataError(
+        fmt::format("'{}' is an HDF5 file but not a qdm run (no schema_version)", path.string()));
+  }
+  if (*version > kRunSchemaVersion) {
+    throw DataError(fmt::format("run file '{}' has schema version {}; this qdm reads up to {}",
+                                path.string(), *version, kRunSchemaVersion));
+  }
+  return run;
+}
+
+std::string RunFile::attribute(const std::string& name) const {
+  const auto v = h5::read_string_attribute(file_.get(), name);
+  if (!v) {
+    throw DataError(fmt::format("run file '{}' lacks the attribute '{}'", path_.string(), name));
+  }
+  return *v;
+}
+
+int64_t RunFile::int_attribute(const std::string& name) const {
+  const auto v = h5::read_int_attribute(file_.get(), name);
+  if (!v) {
+    throw DataError(fmt::format("run file '{}' lacks the attribute '{}'", path_.string(), name));
+  }
+  return *v;
+}
+
+void RunFile::set_status(const std::string& status) {
+  h5::write_attribute(file_.get(), "status", status);
+}
+
+void RunFile::append_train(std::span<const TrainRecord> rows) {
+  if (rows.empty()) return;
+  const h5::Handle train = h5::open_group(file_.get(), "train");
+  const size_t n = rows.size();
+  std::vector<int64_t> step(n);
+  std::vector<int32_t> epoch(n);
+  std::vector<double> loss(n), lr(n), wall(n), per_t;
+  for (size_t k = 0; k < n; ++k) {
+    step[k] = rows[k].step;
+    epoch[k] = rows[k].epoch;
+    loss[k] = rows[k].loss;
+    lr[k] = rows[k].lr;
+    wall[k] = rows[k].wall_time;
+    per_t.insert(per_t.end(), rows[k].loss_per_t.begin(), rows[k].loss_per_t.end());
+  }
+  const hid_t g = train.get();
+  h5::append_rows(g, "step", H5T_NATIVE_INT64, step.data(), n);
+  h5::append_rows(g, "epoch", H5T_NATIVE_INT32, epoch.data(), n);
+  h5::append_rows(g, "loss", H5T_NATIVE_DOUBLE, loss.data(), n);
+  h5::append_rows(g, "lr", H5T_NATIVE_DOUBLE, lr.data(), n);
+  h5::append_rows(g, "wall_time", H5T_NATIVE_DOUBLE, wall.data(), n);
+  h5::append_rows(g, "loss_per_t", H5T_NATIVE_DOUBLE, per_t.data(), n);
+}
+
+size_t RunFile::train_rows() const {
+  const h5::Handle train = h5::open_group(file_.get(), "train");
+  return h5::row_count(train.get(), "step");
+}
+
+void RunFile::truncate_train(size_t rows) {
+  const h5::Handle train = h5::open_group(file_.get(), "train");
+  for (const char* name : kTrainScalars) h5::truncate_rows(train.get(), name, rows);
+  h5::truncate_rows(train.get(), "loss_per_t", rows);
+}
+
+void RunFile::write_params(const ParamSnapshots& p) {
+  const h5::Handle params = h5::open_group(file_.get(), "params");
+  h5::write_dataset(params.get(), "values", std::span<const double>(p.values),
+                    {static_cast<hsize_t>(p.snapshots), static_cast<hsize_t>(p.per_snapshot)});
+  h5::write_dataset(params.get(), "block_offsets", std::span<const int64_t>(p.block_offsets),
+                    {p.block_offsets.size()});
+}
+
+ParamSnapshots RunFile::read_params() const {
+  const h5::Handle params = h5::open_group(file_.get(), "params");
+  if (!h5::exists(params.get(), "values")) {
+    throw DataError(fmt::format(
+        "run file '{}' holds no parameters yet (/params/values): did its training finish?",
+        path_.string()));
+  }
+  auto values = h5::read_doubles(params.get(), "values");
+  if (values.dims.size() != 2) {
+    throw DataError(fmt::format("run file '{}': /params/values is not a matrix", path_.string()));
+  }
+  ParamSnapshots p;
+  p.snapshots = static_cast<int>(values.dims[0]);
+  p.per_snapshot = static_cast<int>(values.dims[1]);
+  p.values = std::move(values.values);
+  p.block_offsets = h5::read_ints(params.get(), "block_offsets").values;
+  return p;
+}
+
+std::string RunFile::add_samples(const SampleSet& s) {
+  const h5::Handle samples = h5::open_group(file_.get(), "samples");
+  const std::string name = fmt::format("{:03d}", h5::members(samples.get()).size());
+  const h5::Handle set = h5::create_group(samples.get(), name);
+  const hsize_t n = s.count(), r = s.rows, c = s.cols;
+  h5::write_dataset(set.get(), "images", std::span<const double>(s.images), {n, r, c});
+  h5::write_dataset(set.get(), "labels", std::span<const int32_t>(s.labels), {n});
+  if (!s.trajectory.empty()) {
+    h5::write_dataset(set.get(), "trajectory", std::span<const double>(s.trajectory),
+                      {n, static_cast<hsize_t>(s.trajectory_steps), r, c});
+  }
+  h5::write_attribute(set.get(), "backend", s.backend);
+  h5::write_attribute(set.get(), "shots", s.shots);
+  h5::write_attribute(set.get(), "seed", s.seed);
+  h5::write_attribute(set.get(), "seconds", s.seconds);
+  h5::write_attribute(set.get(), "created", utc_now());
+  return name;
+}
+
+std::vector<std::string> RunFile::sample_sets() const {
+  return h5::members(h5::open_group(file_.get(), "samples").get());
+}
+
+SampleSet RunFile::read_samples(const std::string& name) const {
+  const h5::Handle set = h5::open_group(file_.get(), "samples/" + name);
+  SampleSet s;
+  auto images = h5::read_doubles(set.get(), "images");
+  if (images.dims.size() != 3) {
+    throw DataError(fmt::format("run file '{}': /samples/{}/images is not (N, rows, cols)",
+                                path_.string(), name));
+  }
+  s.rows = static_cast<int>(images.dims[1]);
+  s.cols = static_cast<int>(images.dims[2]);
+  s.images = std::move(images.values);
+  for (int64_t l : h5::read_ints(set.get(), "labels").values) {
+    s.labels.push_back(static_cast<int32_t>(l));
+  }
+  s.backend = h5::read_string_attribute(set.get(), "backend").value_or("");
+  s.shots = h5::read_int_attribute(set.get(), "shots").value_or(0);
+  s.seed = h5::read_int_attribute(set.get(), "seed").value_or(0);
+  return s;
+}
+
+void RunFile::write_metric(const std::string& name, double value) {
+  const h5::Handle metrics = h5::open_group(file_.get(), "metrics");
+  const double v[1] = {value};
+  h5::write_dataset(metrics.get(), name, std::span<const double>(v), {});
+}
+
+void RunFile::flush() { h5::flush(file_.get()); }
+
+}  // namespace qdm

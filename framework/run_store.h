@@ -1,0 +1,97 @@
+#pragma once
+/// The run file: one HDF5 file per run holding provenance, the training series, parameters,
+/// samples and metrics, in the layout docs/run-format.md documents (schema version 1). Readable by
+/// h5py without qdm. Appends are flushed by the caller (flush()), so a killed run leaves a file
+/// that opens.
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "framework/hdf5_io.h"
+
+namespace qdm {
+
+inline constexpr int64_t kRunSchemaVersion = 1;
+
+struct RunProvenance {
+  std::string experiment;
+  std::string backend;
+  int64_t seed = 0;
+  std::string config_ini;  ///< the full resolved configuration
+};
+
+/// One row of /train: one optimiser step.
+struct TrainRecord {
+  int64_t step = 0;
+  int32_t epoch = 0;
+  double loss = 0;
+  double lr = 0;
+  double wall_time = 0;            ///< seconds of training so far (resumes included)
+  std::vector<double> loss_per_t;  ///< the loss at each diffusion step 1..T
+};
+
+/// Parameter snapshots: row s of `values` (snapshots x per_snapshot) serves diffusion step s + 1
+/// when there is one row per step, every step when there is one row.
+struct ParamSnapshots {
+  int snapshots = 0;
+  int per_snapshot = 0;
+  std::vector<double> values;
+  std::vector<int64_t> block_offsets;  ///< where each unitary block's parameters start
+};
+
+struct SampleSet {
+  int rows = 0, cols = 0;
+  std::vector<double> images;   ///< count x rows x cols, abs() of the final amplitudes
+  std::vector<int32_t> labels;  ///< the conditioning label, -1 when unconditioned
+  /// Optional: count x (T + 1) x rows x cols, the noise then each denoised step.
+  std::vector<double> trajectory;
+  int trajectory_steps = 0;
+  std::string backend;
+  int64_t shots = 0;  ///< 0: exact amplitudes
+  int64_t seed = 0;
+  double seconds = 0;
+  size_t count() const { return labels.size(); }
+};
+
+class RunFile {
+ public:
+  /// A new run file with provenance attributes and empty groups; `loss_width` is T. Refuses an
+  /// existing file unless `overwrite`.
+  static RunFile create(const std::filesystem::path& path, const RunProvenance& provenance,
+                        int loss_width, bool overwrite);
+  /// Opens an existing run file, checking it is one (schema version attribute).
+  static RunFile open(const std::filesystem::path& path, bool writable);
+
+  const std::filesystem::path& path() const { return path_; }
+  /// A root attribute; DataError naming it when absent.
+  std::string attribute(const std::string& name) const;
+  int64_t int_attribute(const std::string& name) const;
+  /// running, complete or failed.
+  void set_status(const std::string& status);
+
+  void append_train(std::span<const TrainRecord> rows);
+  size_t train_rows() const;
+  void truncate_train(size_t rows);
+
+  void write_params(const ParamSnapshots& params);
+  ParamSnapshots read_params() const;
+
+  /// Stores a sample set as /samples/NNN (the next free index) and returns that name.
+  std::string add_samples(const SampleSet& samples);
+  /// Names of the stored sample sets, oldest first.
+  std::vector<std::string> sample_sets() const;
+  SampleSet read_samples(const std::string& name) const;
+
+  void write_metric(const std::string& name, double value);
+  void flush();
+
+ private:
+  RunFile(std::filesystem::path path, h5::Handle file);
+  std::filesystem::path path_;
+  h5::Handle file_;
+};
+
+}  // namespace qdm

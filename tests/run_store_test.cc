@@ -1,0 +1,137 @@
+#include "framework/run_store.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "framework/checkpoint.h"
+#include "framework/error.h"
+#include "framework/png_grid.h"
+
+namespace qdm {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RunStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           fmt::format("qdm-run-test-{}-{}", ::getpid(),
+                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(RunStoreTest, WritesAndReadsBackEveryGroup) {
+  const fs::path path = dir_ / "run.h5";
+  {
+    RunFile run =
+        RunFile::create(path, {"pixel", "statevector", 42, "[train]\nepochs = 3\n"}, 2, false);
+    std::vector<TrainRecord> rows;
+    for (int k = 1; k <= 5; ++k) rows.push_back({k, k / 3, 1.0 / k, 0.01, 0.5 * k, {0.1 * k, 0.2}});
+    run.append_train(std::span(rows).first(2));
+    run.append_train(std::span(rows).subspan(2));
+    EXPECT_EQ(run.train_rows(), 5u);
+    run.truncate_train(4);
+    run.write_params({2, 3, {1, 2, 3, 4, 5, 6}, {0, 1}});
+    SampleSet s;
+    s.rows = 1;
+    s.cols = 2;
+    s.images = {0.6, 0.8, 1.0, 0.0};
+    s.labels = {-1, -1};
+    s.backend = "statevector";
+    EXPECT_EQ(run.add_samples(s), "000");
+    EXPECT_EQ(run.add_samples(s), "001");
+    run.write_metric("final_loss", 0.25);
+    run.set_status("complete");
+  }
+  const RunFile run = RunFile::open(path, false);
+  EXPECT_EQ(run.attribute("experiment"), "pixel");
+  EXPECT_EQ(run.attribute("config"), "[train]\nepochs = 3\n");
+  EXPECT_EQ(run.attribute("status"), "complete");
+  EXPECT_EQ(run.int_attribute("seed"), 42);
+  EXPECT_EQ(run.int_attribute("schema_version"), kRunSchemaVersion);
+  for (const char* a :
+       {"qdm_version", "git_revision", "build_type", "host", "created", "backend"}) {
+    EXPECT_FALSE(run.attribute(a).empty()) << a;
+  }
+  EXPECT_EQ(run.train_rows(), 4u);
+  const ParamSnapshots p = run.read_params();
+  EXPECT_EQ(p.snapshots, 2);
+  EXPECT_EQ(p.per_snapshot, 3);
+  EXPECT_EQ(p.values, (std::vector<double>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(run.sample_sets(), (std::vector<std::string>{"000", "001"}));
+  const SampleSet s = run.read_samples("001");
+  EXPECT_EQ(s.images, (std::vector<double>{0.6, 0.8, 1.0, 0.0}));
+  EXPECT_EQ(s.labels, (std::vector<int32_t>{-1, -1}));
+  EXPECT_THROW(run.attribute("nope"), DataError);
+}
+
+TEST_F(RunStoreTest, RefusesToClobberAndRejectsOtherFiles) {
+  const fs::path path = dir_ / "run.h5";
+  RunFile::create(path, {"pixel", "statevector", 1, ""}, 1, false);
+  EXPECT_THROW(RunFile::create(path, {"pixel", "statevector", 1, ""}, 1, false),
+               std::invalid_argument);
+  std::ofstream(dir_ / "text.h5") << "not hdf5";
+  EXPECT_THROW(RunFile::open(dir_ / "text.h5", false), DataError);
+  EXPECT_THROW(RunFile::open(dir_ / "missing.h5", false), std::invalid_argument);
+  const RunFile fresh = RunFile::open(path, false);
+  EXPECT_THROW(fresh.read_params(), DataError);  // training never finished
+}
+
+TEST_F(RunStoreTest, CheckpointRoundTripsAndDetectsDamage) {
+  TrainCheckpoint c;
+  c.experiment = "pixel";
+  c.config_ini = "[train]\n";
+  c.global_step = 17;
+  c.order = {3, 1, 2};
+  c.params = {0.1, -0.2, 1e-300};
+  c.adam_m = {1, 2, 3};
+  c.adam_v = {4, 5, 6};
+  c.rng_engine = "1 2 3";
+  c.rng_has_spare = true;
+  c.rng_spare = -0.5;
+  c.train_rows = 9;
+  const fs::path path = dir_ / "run.h5.ckpt";
+  save_checkpoint(path, c);
+  EXPECT_FALSE(fs::exists(path.string() + ".tmp"));
+  const TrainCheckpoint r = load_checkpoint(path);
+  EXPECT_EQ(r.global_step, 17);
+  EXPECT_EQ(r.order, c.order);
+  EXPECT_EQ(r.params, c.params);
+  EXPECT_EQ(r.rng_engine, "1 2 3");
+  EXPECT_EQ(r.rng_spare, -0.5);
+  EXPECT_EQ(r.train_rows, 9u);
+
+  const auto size = fs::file_size(path);
+  fs::resize_file(path, size / 2);
+  EXPECT_THROW(load_checkpoint(path), DataError);
+  std::ofstream(path) << "garbage";
+  EXPECT_THROW(load_checkpoint(path), DataError);
+  EXPECT_THROW(load_checkpoint(dir_ / "none.ckpt"), DataError);
+}
+
+TEST_F(RunStoreTest, PngGridReadsBack) {
+  // Two 1x2 images: [0, 2] and [1, 1]; each scaled to its own peak.
+  const std::vector<double> images{0.0, 2.0, 1.0, 1.0};
+  const fs::path path = dir_ / "grid.png";
+  write_png_grid(path, images, 2, 1, 2, {2, 1, 1});
+  const GrayImage g = read_png_gray(path);
+  EXPECT_EQ(g.width, 2 * 2 + 3);
+  EXPECT_EQ(g.height, 1 + 2);
+  const auto at = [&](int x, int y) { return g.pixels[y * g.width + x]; };
+  EXPECT_EQ(at(0, 0), 128);  // padding
+  EXPECT_EQ(at(1, 1), 0);
+  EXPECT_EQ(at(2, 1), 255);
+  EXPECT_EQ(at(4, 1), 255);
+  EXPECT_EQ(at(5, 1), 255);
+  EXPECT_THROW(write_png_grid(dir_ / "none/x.png", images, 2, 1, 2), DataError);
+}
+
+}  // namespace
+}  // namespace qdm
