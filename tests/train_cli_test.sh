@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# End-to-end checks of `qdm train` and `qdm sample` with the real binary on a miniature data set:
+# a run file readable by h5py with every documented group, a PNG grid, and every kind of bad
+# input answered by one line on stderr, exit status 2 and no file written over.
+set -u
+qdm="$1"
+here="$(cd "$(dirname "$0")" && pwd)"
+python=/usr/bin/python3  # Debian's, which has python3-h5py
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$here/make_test_data.sh" "$qdm" "$work/pkg" "$work/data" 8
+cfg="$work/tiny.ini"
+cat >"$cfg" <<INI
+experiment = pixel
+[data]
+dir = $work/data
+image_size = 4
+[diffusion]
+steps = 3
+[train]
+epochs = 2
+batch_size = 4
+INI
+passed=0 failures=0
+check() {  # check NAME STATUS PATTERN -- ARGS...
+  local name="$1" want="$2" pattern="$3"
+  shift 4
+  local out status
+  out=$("$qdm" "$@" 2>&1)
+  status=$?
+  if [ "$status" != "$want" ] || ! grep -qE -- "$pattern" <<<"$out"; then
+    echo "FAIL: $name: qdm $* -> status $status (want $want), output:"
+    echo "$out" | tail -5
+    failures=$((failures + 1))
+  else
+    echo "ok: $name"
+    passed=$((passed + 1))
+  fi
+}
+assert() {  # assert NAME COMMAND...
+  local name="$1"
+  shift
+  if "$@"; then echo "ok: $name"; passed=$((passed + 1)); else echo "FAIL: $name"; failures=$((failures + 1)); fi
+}
+
+check "help-config lists keys" 0 'train.lr = 5e-05' -- train --experiment pixel --help-config
+check "train" 0 'trained 2 epochs' -- train --config "$cfg" --out "$work/run.h5"
+check "sample + png" 0 '16 samples 4x4 .* -> .*run.h5:/samples/000' -- sample --run "$work/run.h5" --count 16 --png "$work/grid.png" --trajectory
+assert "png written" test -s "$work/grid.png"
+assert "h5py reads every documented group" "$python" - "$work/run.h5" <<'PY'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+for a in ["schema_version", "qdm_version", "git_revision", "build_type", "host", "created",
+          "experiment", "backend", "seed", "config", "status"]:
+    assert a in f.attrs, a
+assert f.attrs["status"] == "complete" and f.attrs["experiment"] == "pixel"
+rows = f["train/step"].shape[0]
+assert rows > 0 and f["train/epoch"][-1] == 1 and f["train/step"][-1] == rows
+for d in ["step", "epoch", "loss", "lr", "wall_time", "loss_per_t"]:
+    assert f["train/" + d].shape[0] == rows, (d, f["train/" + d].shape)
+assert f["train/loss_per_t"].shape[1] == 3
+assert f["params/values"].shape == (3, 3 * (2 * 4 + 2 * 5 + 2 * 4))
+assert f["samples/000/images"].shape == (16, 4, 4)
+assert f["samples/000/trajectory"].shape == (16, 4, 4, 4)
+for m in ["final_loss", "train_seconds", "seconds_per_epoch", "train_samples_per_second"]:
+    assert f["metrics/" + m][()] > 0, m
+PY
+assert "h5dump -H opens it" sh -c "h5dump -H '$work/run.h5' >/dev/null"
+
+before=$(md5sum "$work/run.h5")
+check "refuses existing --out" 2 "^qdm train: error: --out '.*run.h5' exists; pass --overwrite to replace it or --resume to continue it$" -- train --config "$cfg" --out "$work/run.h5"
+assert "existing run untouched" test "$before" = "$(md5sum "$work/run.h5")"
+check "overwrite" 0 'trained 2 epochs' -- train --config "$cfg" --out "$work/run.h5" --overwrite
+check "unknown key" 2 "^qdm train: error: unknown config key 'train.lrr' \(--set\); known keys: .*train.lr," -- train --config "$cfg" --set train.lrr=1 --out "$work/x.h5"
+check "bad value" 2 "^qdm train: error: config key train.epochs = '-3' \(--set\) is not allowed: an integer in 1..10000000 expected$" -- train --config "$cfg" --set train.epochs=-3 --out "$work/x.h5"
+check "bad value in file" 2 "config key diffusion.schedule = 'sigmoid' \(bad.ini:3\) is not allowed: one of linear, cosine expected" -- train --experiment pixel --config "$here/bad.ini" --out "$work/x.h5"
+check "missing data set" 2 "^qdm train: error: data set mnist \(train\) not found: looked for train-images-idx3-ubyte" -- train --config "$cfg" --set "data.dir=$work/nothing" --out "$work/x.h5"
+mkdir -p "$work/corrupt/mnist"
+cp "$work/data/mnist/"* "$work/corrupt/mnist/"
+truncate -s 5000 "$work/corrupt/mnist/train-images-idx3-ubyte"
+check "truncated IDX" 2 "^qdm train: error: .*train-images-idx3-ubyte.* (holds|truncated|bytes)" -- train --config "$cfg" --set "data.dir=$work/corrupt" --out "$work/x.h5"
+printf 'garbage!' | dd of="$work/corrupt/mnist/train-images-idx3-ubyte" conv=notrunc 2>/dev/null
+check "corrupt IDX" 2 "^qdm train: error: .*train-images-idx3-ubyte.*magic" -- train --config "$cfg" --set "data.dir=$work/corrupt" --out "$work/x.h5"
+check "unwritable folder" 2 "^qdm train: error: --out '/nonexistent/run.h5': folder '/nonexistent' does not exist$" -- train --config "$cfg" --out /nonexistent/run.h5
+check "unwritable file system" 2 "^qdm train: error: cannot create HDF5 file '/proc/qdm-run.h5'" -- train --config "$cfg" --out /proc/qdm-run.h5
+check "out is a folder" 2 "is a folder, not a file" -- train --config "$cfg" --out "$work"
+assert "no run file left by failed starts" test ! -e "$work/x.h5"
+check "unknown experiment" 2 "unknown experiment 'pixle'; known experiments: pixel" -- train --experiment pixle --out "$work/x.h5"
+check "experiment conflict" 2 "--experiment latent conflicts with experiment = pixel" -- train --experiment latent --config "$cfg" --out "$work/x.h5"
+check "resume without checkpoint run" 2 "run file '.*none.h5' does not exist" -- train --resume --out "$work/none.h5"
+check "resume with changed config" 2 "--resume continues a run with its own config, but train.lr differs \(run: 5e-05, given: 0.1\)" -- train --resume --out "$work/run.h5" --set train.lr=0.1
+check "sample needs --run" 2 "--run RUN.h5 is required" -- sample --count 3
+check "sample bad count" 2 "--count 0 is outside 1..1000000" -- sample --run "$work/run.h5" --count 0
+check "sample non-run file" 2 "is not an HDF5 file" -- sample --run "$cfg"
+check "sample png folder missing" 2 "--png '/nonexistent/g.png': folder '/nonexistent' does not exist" -- sample --run "$work/run.h5" --png /nonexistent/g.png
+echo "$passed passed, $failures failed"
+[ "$failures" -eq 0 ]
