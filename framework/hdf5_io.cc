@@ -144,19 +144,14 @@ Handle open_file(const std::filesystem::path& path, bool writable) {
 void flush(hid_t file) { check(H5Fflush(file, H5F_SCOPE_GLOBAL), file, "flush"); }
 
 bool exists(hid_t loc, const std::string& path) {
-  // Checks each component so that a missing parent is "no", not an error.
-  std::string prefix;
-  size_t start = path[0] == '/' ? 1 : 0;
-  if (start == 1) prefix = "/";
-  while (start <= path.size()) {
-    const size_t slash = path.find('/', start);
-    prefix += path.substr(start, slash - start);
+  // Checks each prefix ("a", "a/b", "a/b/c") so that a missing parent is "no", not an error.
+  size_t slash = path.find('/', 1);
+  while (true) {
+    const std::string prefix = path.substr(0, slash);
     if (H5Lexists(loc, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
     if (slash == std::string::npos) return true;
-    prefix += "/";
-    start = slash + 1;
+    slash = path.find('/', slash + 1);
   }
-  return true;
 }
 
 Handle create_group(hid_t loc, const std::string& name) {
