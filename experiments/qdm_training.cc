@@ -128,15 +128,11 @@ struct TrainState {
   double wall_before = 0;
 };
 
-/// Loss, per-step losses and gradient of one batch at every diffusion step.
-struct StepResult {
-  double loss = 0;
-  std::vector<double> loss_per_t;
-  std::vector<double> grad;
-};
+}  // namespace
 
 StepResult train_step(const Backend& backend, const Pipeline& denoiser, const QdmSettings& s,
-                      const DiffusionData& data, const TrainState& state, int threads) {
+                      const DiffusionData& data, std::span<const uint32_t> items, long long step,
+                      std::span<const double> all_params, int threads) {
   const int T = s.steps(), B = s.batch_size, n = denoiser.input_qubits();
   const size_t dim = size_t{1} << n, per = denoiser.num_params();
   std::vector<double> loss_t(T);
@@ -144,13 +140,12 @@ StepResult train_step(const Backend& backend, const Pipeline& denoiser, const Qd
   parallel_for(T, threads, [&](size_t k) {
     const int t = k + 1;
     StateBatch input(n, B), target(n, B);
-    EvolveContext context{{}, s.seed, static_cast<uint64_t>(state.step) * T + t};
+    EvolveContext context{{}, s.seed, static_cast<uint64_t>(step) * T + t};
     for (int b = 0; b < B; ++b) {
-      const uint32_t item = state.order[static_cast<size_t>(state.batch) * B + b];
+      const uint32_t item = items[b];
       const uint64_t draw = static_cast<uint64_t>(k) * B + b;
       const auto noise = [&](int which, size_t i) {
-        return counter_complex_normal(s.seed, static_cast<uint64_t>(state.step), 2 * draw + which,
-                                      i);
+        return counter_complex_normal(s.seed, static_cast<uint64_t>(step), 2 * draw + which, i);
       };
       const auto pair = make_training_pair(
           std::span<const double>(data.x0).subspan(item * data.length, data.length), dim,
@@ -159,7 +154,7 @@ StepResult train_step(const Backend& backend, const Pipeline& denoiser, const Qd
       target.set_state(b, pair.target);
       if (!data.labels.empty()) context.labels.push_back(data.labels[item]);
     }
-    const auto params = params_for(state.params, per, s.per_timestep, t);
+    const auto params = params_for(all_params, per, s.per_timestep, t);
     const ForwardResult forward = backend.forward(denoiser, params, input, context, true);
     LossResult loss = infidelity(forward.output, target);
     // The batch loss is the mean over the T steps.
@@ -183,6 +178,8 @@ StepResult train_step(const Backend& backend, const Pipeline& denoiser, const Qd
   }
   return r;
 }
+
+namespace {
 
 std::vector<int64_t> block_offsets(const Pipeline& p) {
   std::vector<int64_t> offsets;
@@ -291,7 +288,10 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
                                     state.epoch + 1, state.step));
         return {false, state.step, wall(), last_loss};
       }
-      StepResult r = train_step(*backend, denoiser, s, data, state, threads);
+      const auto items = std::span<const uint32_t>(state.order)
+                             .subspan(static_cast<size_t>(state.batch) * B, static_cast<size_t>(B));
+      StepResult r =
+          train_step(*backend, denoiser, s, data, items, state.step, state.params, threads);
       state.adam.step(state.params, r.grad, lr);
       ++state.step;
       ++state.batch;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/backend.h"
 #include "experiments/experiment.h"
 #include "framework/diffusion.h"
 #include "framework/optim.h"
@@ -66,6 +67,19 @@ struct DiffusionData {
 TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& settings,
                        const DiffusionData& data, const std::string& config_ini, RunFile& run,
                        const TrainRequest& request);
+
+/// Loss (mean over the T steps), per-step losses and gradient of one batch: for each t = 1..T the
+/// batch `items` is noised to step t (noise keyed by seed, `step`, t and position), run through
+/// the step-t denoiser and differentiated. Steps run in parallel on `threads` threads; the result
+/// does not depend on the thread count.
+struct StepResult {
+  double loss = 0;
+  std::vector<double> loss_per_t;
+  std::vector<double> grad;
+};
+StepResult train_step(const Backend& backend, const Pipeline& denoiser, const QdmSettings& settings,
+                      const DiffusionData& data, std::span<const uint32_t> items, long long step,
+                      std::span<const double> params, int threads);
 
 /// train_qdm as a prepared Training job.
 class QdmTraining : public Training {
