@@ -284,8 +284,8 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
                         (request.max_steps > 0 && state.step - first_step >= request.max_steps);
       if (stop) {
         checkpoint();
-        progress.finish(fmt::format("stopped at epoch {} step {}; checkpoint saved",
-                                    state.epoch + 1, state.step));
+        progress.finish(state.step, fmt::format("stopped at epoch {} step {}; checkpoint saved",
+                                                state.epoch + 1, state.step));
         return {false, state.step, wall(), last_loss};
       }
       const auto items = std::span<const uint32_t>(state.order)
@@ -314,7 +314,7 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
   }
   checkpoint();
   const double seconds = wall();
-  progress.finish(fmt::format("{} epochs, last loss {:.5f}", s.epochs, last_loss));
+  progress.finish(state.step, fmt::format("{} epochs, last loss {:.5f}", s.epochs, last_loss));
 
   run.write_params(
       {static_cast<int>(rows), static_cast<int>(per), state.params, block_offsets(denoiser)});
@@ -406,7 +406,7 @@ Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const Param
     progress.update(now, now, "");
   });
   g.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  progress.finish(fmt::format("{} samples", request.count));
+  progress.finish(request.count, fmt::format("{} samples", request.count));
   return g;
 }
 

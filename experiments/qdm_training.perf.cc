@@ -2,12 +2,13 @@
 // T = 10, batch 64): noise and targets for all T steps, forward, loss and adjoint gradient.
 // Goal (issue 3): a full-preset epoch of 8096 images (126 steps) in under 3 s on two cores, i.e.
 // a step in under 24 ms.
+#include "experiments/qdm_training.h"
+
 #include <benchmark/benchmark.h>
 
 #include <numeric>
 
 #include "experiments/pixel/pixel_experiment.h"
-#include "experiments/qdm_training.h"
 #include "framework/rng.h"
 
 namespace qdm {
@@ -37,8 +38,8 @@ void pixel_training_step(benchmark::State& state) {
     benchmark::DoNotOptimize(r.loss);
   }
   state.SetItemsProcessed(state.iterations() * B);  // images per second
-  state.counters["steps/s"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                 benchmark::Counter::kIsRate);
+  state.counters["steps/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(pixel_training_step)
     ->Name("pixel-8q-T10/training-step/batch:64")

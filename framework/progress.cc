@@ -38,8 +38,8 @@ void Progress::update(long long done, double items, const std::string& detail) {
   emit(done, items, detail, false);
 }
 
-void Progress::finish(const std::string& detail) {
-  emit(total_, -1, detail, true);
+void Progress::finish(long long done, const std::string& detail) {
+  emit(done, -1, detail, true);
   if (line_open_) std::fputc('\n', stderr);
   line_open_ = false;
 }

@@ -16,8 +16,8 @@ class Progress {
   /// `done` units finished so far, `items` processed since the start for the rate; `detail` is
   /// appended ("epoch 3/20 loss 0.41").
   void update(long long done, double items, const std::string& detail);
-  /// Ends the line (terminal) or logs the final state.
-  void finish(const std::string& detail);
+  /// Ends the line (terminal) or logs the final state, `done` units finished.
+  void finish(long long done, const std::string& detail);
 
   /// "1m05s", "2h03m", "12s".
   static std::string format_duration(double seconds);
