@@ -346,7 +346,11 @@ Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const Param
         params.snapshots, params.per_snapshot, rows, per));
   }
   const int label_count = denoiser.uses_labels() ? 10 : 0;
-  if (request.label >= 0) require_in_range("--label", request.label, 0, label_count - 1);
+  if (request.label >= 0) {
+    require(label_count > 0, "--label {}: this model is unconditioned and takes no label",
+            request.label);
+    require_in_range("--label", request.label, 0, label_count - 1);
+  }
   BackendOptions options;
   options.threads = 1;
   const auto backend = make_backend(request.backend.empty() ? s.backend : request.backend, options);
