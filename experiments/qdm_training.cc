@@ -231,6 +231,13 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
     state.step = c.global_step;
     state.order = c.order;
     state.wall_before = c.wall_time;
+    if (state.epoch >= s.epochs) {
+      TrainOutcome done;
+      done.completed = done.already_complete = true;
+      done.steps = state.step;
+      done.seconds = state.wall_before;
+      return done;
+    }
     run.truncate_train(c.train_rows);
   } else {
     state.order = shuffled(data.count(), state.rng);
@@ -286,7 +293,7 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
         checkpoint();
         progress.finish(state.step, fmt::format("stopped at epoch {} step {}; checkpoint saved",
                                                 state.epoch + 1, state.step));
-        return {false, state.step, wall(), last_loss};
+        return {false, false, state.step, wall(), last_loss};
       }
       const auto items = std::span<const uint32_t>(state.order)
                              .subspan(static_cast<size_t>(state.batch) * B, static_cast<size_t>(B));

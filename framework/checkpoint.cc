@@ -37,7 +37,9 @@ TrainCheckpoint load_checkpoint(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw DataError(
-        fmt::format("checkpoint '{}' does not exist: nothing to resume from", path.string()));
+        fmt::format("checkpoint '{}' does not exist: nothing to resume from (a run stopped before "
+                    "its first checkpoint starts again with --overwrite)",
+                    path.string()));
   }
   std::string magic(sizeof kMagic - 1, '\0');
   in.read(magic.data(), static_cast<std::streamsize>(magic.size()));

@@ -93,6 +93,10 @@ check "sample needs --run" 2 "--run RUN.h5 is required" -- sample --count 3
 check "sample bad count" 2 "--count 0 is outside 1..1000000" -- sample --run "$work/run.h5" --count 0
 check "sample non-run file" 2 "is not an HDF5 file" -- sample --run "$cfg"
 check "sample png folder missing" 2 "--png '/nonexistent/g.png': folder '/nonexistent' does not exist" -- sample --run "$work/run.h5" --png /nonexistent/g.png
+check "resume a finished run" 0 "had already finished training \(6 steps\); nothing changed" -- train --resume --out "$work/run.h5"
+mv "$work/run.h5.ckpt" "$work/run.ckpt.saved"
+check "resume without checkpoint" 2 "checkpoint '.*run.h5.ckpt' does not exist: nothing to resume from" -- train --resume --out "$work/run.h5"
+mv "$work/run.ckpt.saved" "$work/run.h5.ckpt"
 check "sample label on unconditioned" 2 "--label 3: this model is unconditioned and takes no label" -- sample --run "$work/run.h5" --label 3
 echo "$passed passed, $failures failed"
 [ "$failures" -eq 0 ]
