@@ -80,14 +80,18 @@ const std::vector<BackendEntry>& backend_registry() {
   return registry;
 }
 
-std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& options) {
+const BackendEntry& find_backend(const std::string& name) {
   std::vector<std::string> names;
   for (const auto& entry : backend_registry()) {
-    if (entry.name == name) return entry.create(options);
+    if (entry.name == name) return entry;
     names.push_back(entry.name);
   }
   throw std::invalid_argument(
       fmt::format("unknown backend '{}'; known backends: {}", name, fmt::join(names, ", ")));
+}
+
+std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& options) {
+  return find_backend(name).create(options);
 }
 
 }  // namespace qdm

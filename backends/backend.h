@@ -105,7 +105,9 @@ struct BackendEntry {
   std::unique_ptr<Backend> (*create)(const BackendOptions&);
 };
 const std::vector<BackendEntry>& backend_registry();
-/// Throws std::invalid_argument listing the known names when `name` is not one.
+/// Both throw std::invalid_argument listing the known names when `name` is not one; find_backend
+/// checks a name without building the backend.
+const BackendEntry& find_backend(const std::string& name);
 std::unique_ptr<Backend> make_backend(const std::string& name, const BackendOptions& options = {});
 
 }  // namespace qdm

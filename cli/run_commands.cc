@@ -7,7 +7,6 @@
 #include <boost/program_options.hpp>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -91,11 +90,7 @@ int run_train(const std::vector<std::string>& args) {
   // The experiment: from the flag, the config file or (resuming) the run file, which must agree.
   std::optional<std::string> from_file;
   std::string config_text;
-  if (!config_file.empty()) {
-    std::ifstream in(config_file);
-    require(static_cast<bool>(in), "--config '{}' cannot be read", config_file);
-    config_text.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  if (!config_file.empty()) config_text = read_config_file(config_file);
   std::optional<RunFile> run;
   std::optional<std::string> from_run;
   if (resume) {
@@ -113,8 +108,9 @@ int run_train(const std::vector<std::string>& args) {
     return 0;
   }
 
-  Config config(schema);
-  if (run) config.apply_ini(run->attribute("config"), "the run file's config");
+  Config stored(schema);
+  if (run) stored.apply_ini(run->attribute("config"), "the run file's config");
+  Config config = stored;
   if (!config_file.empty()) config.apply_ini(config_text, fs::path(config_file).filename());
   for (const auto& s : sets) config.set_assignment(s);
   if (!backend.empty()) config.set("backend.name", backend, "--backend");
@@ -124,8 +120,6 @@ int run_train(const std::vector<std::string>& args) {
   require_writable_target(out, "--out");
   std::optional<TrainCheckpoint> checkpoint;
   if (resume) {
-    Config stored(schema);
-    stored.apply_ini(run->attribute("config"), "the run file's config");
     if (const auto key = config.first_difference(stored)) {
       throw std::invalid_argument(fmt::format(
           "--resume continues a run with its own config, but {} differs (run: {}, given: {})", *key,

@@ -103,11 +103,7 @@ QdmSettings read_qdm_settings(const Config& c) {
   s.seed = static_cast<uint64_t>(c.get_int("train.seed"));
   s.checkpoint_every = c.get_int("train.checkpoint_every");
   s.backend = c.get_text("backend.name");
-  std::vector<std::string> known;
-  for (const auto& entry : backend_registry()) known.push_back(entry.name);
-  require(std::find(known.begin(), known.end(), s.backend) != known.end(),
-          "config key backend.name = '{}' is not allowed: one of {} expected", s.backend,
-          fmt::join(known, ", "));
+  find_backend(s.backend);
   s.threads = static_cast<int>(c.get_int("backend.threads"));
   return s;
 }
@@ -360,8 +356,9 @@ Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const Param
   }
   BackendOptions options;
   options.threads = 1;
-  const auto backend = make_backend(request.backend.empty() ? s.backend : request.backend, options);
   Generated g;
+  const auto backend = make_backend(request.backend.empty() ? s.backend : request.backend, options);
+  g.backend = backend->name();
   g.dim = dim;
   g.magnitudes.resize(request.count * dim);
   const int keep = request.trajectory ? T + 1 : 0;
@@ -402,11 +399,6 @@ Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const Param
       context.stream = static_cast<uint64_t>(t);
       x = backend->forward(denoiser, params_for(params.values, per, s.per_timestep, t), x, context)
               .output;
-      for (int b = 0; b < m; ++b) {
-        auto state = x.state(b);
-        normalise(state);
-        x.set_state(b, state);
-      }
       if (keep) record(T - t + 1);
     }
     for (int b = 0; b < m; ++b) {

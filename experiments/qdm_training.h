@@ -100,6 +100,8 @@ class QdmTraining : public Training {
   std::string config_ini_;
 };
 
+/// Every denoiser ends normalised (the backends refuse unnormalised inputs, so a pipeline that did
+/// not would fail at its second step), so states go from one step to the next unchanged.
 /// Final |amplitudes| of `request.count` samples (count x 2^n), and optionally the trajectory
 /// (count x (T + 1) x 2^n: the noise, then after each step).
 struct Generated {
@@ -107,6 +109,7 @@ struct Generated {
   std::vector<double> magnitudes;
   std::vector<double> trajectory;
   std::vector<int32_t> labels;
+  std::string backend;
   double seconds = 0;
 };
 Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& settings,

@@ -306,6 +306,10 @@ std::optional<std::string> Config::apply_ini(const std::string& text, const std:
 }
 
 std::optional<std::string> Config::load_ini(const std::filesystem::path& path) {
+  return apply_ini(read_config_file(path), path.filename().string());
+}
+
+std::string read_config_file(const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) {
     throw std::invalid_argument(
@@ -313,7 +317,7 @@ std::optional<std::string> Config::load_ini(const std::filesystem::path& path) {
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
-  return apply_ini(buffer.str(), path.filename().string());
+  return buffer.str();
 }
 
 std::optional<std::string> ini_experiment(const std::string& text) {

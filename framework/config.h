@@ -86,6 +86,9 @@ class Config {
   std::map<std::string, std::string> values_;  ///< canonical text per key
 };
 
+/// The text of a config file; std::invalid_argument naming it when it cannot be read.
+std::string read_config_file(const std::filesystem::path& path);
+
 /// The `experiment = NAME` line before the first section of an INI text, if there is one.
 std::optional<std::string> ini_experiment(const std::string& text);
 

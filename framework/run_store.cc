@@ -25,7 +25,8 @@ std::string utc_now() {
   return text;
 }
 
-const char* const kTrainScalars[] = {"step", "epoch", "loss", "lr", "wall_time"};
+/// Every /train series; all have one row per optimiser step.
+const char* const kTrainSeries[] = {"step", "epoch", "loss", "lr", "wall_time", "loss_per_t"};
 
 }  // namespace
 
@@ -125,8 +126,7 @@ size_t RunFile::train_rows() const {
 
 void RunFile::truncate_train(size_t rows) {
   const h5::Handle train = h5::open_group(file_.get(), "train");
-  for (const char* name : kTrainScalars) h5::truncate_rows(train.get(), name, rows);
-  h5::truncate_rows(train.get(), "loss_per_t", rows);
+  for (const char* name : kTrainSeries) h5::truncate_rows(train.get(), name, rows);
 }
 
 void RunFile::write_params(const ParamSnapshots& p) {

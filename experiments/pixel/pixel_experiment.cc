@@ -89,7 +89,7 @@ SampleSet PixelExperiment::sample(const Config& c, const RunFile& run,
   s.labels = g.labels;
   s.trajectory = g.trajectory;
   s.trajectory_steps = request.trajectory ? settings.steps() + 1 : 0;
-  s.backend = request.backend.empty() ? settings.backend : request.backend;
+  s.backend = g.backend;
   s.seed = static_cast<int64_t>(request.seed);
   s.seconds = g.seconds;
   return s;
