@@ -1,7 +1,6 @@
 #include "experiments/qdm_training.h"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <omp.h>
 
 #include <algorithm>
