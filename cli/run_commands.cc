@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <boost/program_options.hpp>
+#include <charconv>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -70,7 +71,9 @@ int run_train(const std::vector<std::string>& args) {
       "threads", po::value(&threads), "shortcut for --set backend.threads=N")(
       "max-steps", po::value(&max_steps),
       "stop with a checkpoint after this many optimiser steps (resume later)")(
-      "help-config", "list the experiment's config keys and exit")("help,h", "show this help");
+      "help-config", "list the experiment's config keys and exit")(
+      "print-config", "print the resolved config as INI (a preset to edit) and exit")(
+      "help,h", "show this help");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(options).run(), vm);
   po::notify(vm);
@@ -114,8 +117,16 @@ int run_train(const std::vector<std::string>& args) {
   if (!config_file.empty()) config.apply_ini(config_text, fs::path(config_file).filename());
   for (const auto& s : sets) config.set_assignment(s);
   if (!backend.empty()) config.set("backend.name", backend, "--backend");
-  if (threads >= 0) config.set("backend.threads", std::to_string(threads), "--threads");
+  if (threads >= 0) {
+    // Quantum experiments spread work through their backend, classical ones through training.
+    const std::string key = schema.find("backend.threads") ? "backend.threads" : "train.threads";
+    config.set(key, std::to_string(threads), "--threads");
+  }
 
+  if (vm.count("print-config")) {
+    std::cout << "experiment = " << name << "\n" << config.to_ini();
+    return 0;
+  }
   require(!out.empty(), "--out RUN.h5 is required: the run file to write");
   require_writable_target(out, "--out");
   std::optional<TrainCheckpoint> checkpoint;
@@ -141,8 +152,8 @@ int run_train(const std::vector<std::string>& args) {
     std::error_code ignored;
     fs::remove(checkpoint_path(out), ignored);
     run = RunFile::create(
-        out, {name, config.get_text("backend.name"), config.get_int("train.seed"), config.to_ini()},
-        static_cast<int>(config.get_int("diffusion.steps")), vm.count("overwrite") > 0);
+        out, {name, training->backend(), config.get_int("train.seed"), config.to_ini()},
+        training->loss_width(), vm.count("overwrite") > 0);
   } else {
     run->set_status("running");
   }
@@ -179,14 +190,14 @@ int run_train(const std::vector<std::string>& args) {
 }
 
 int run_sample(const std::vector<std::string>& args) {
-  std::string run_path, png, backend;
+  std::string run_path, png, backend, label;
   SampleRequest request;
   int scale = 4;
   po::options_description options("options");
   options.add_options()("run", po::value(&run_path), "trained run file (from qdm train)")(
       "count", po::value(&request.count)->default_value(64), "samples to generate")(
-      "label", po::value(&request.label)->default_value(-1),
-      "conditioned models: generate this label (-1 cycles through them)")(
+      "label", po::value(&label),
+      "conditioned models: a label, or all (the default) for equal shares of each")(
       "seed", po::value(&request.seed)->default_value(1), "seed of the initial noise")(
       "trajectory", "also store |amplitudes| after every reverse step")(
       "backend", po::value(&backend), "backend to sample on (default: the run's)")(
@@ -210,6 +221,15 @@ int run_sample(const std::vector<std::string>& args) {
   require_in_range("--threads", request.threads, 0, 4096);
   if (!png.empty()) require_writable_target(png, "--png");
   request.trajectory = vm.count("trajectory") > 0;
+  if (label == "all") {
+    request.label = SampleRequest::kAllLabels;
+  } else if (!label.empty()) {
+    int value = -1;
+    const auto [end, ec] = std::from_chars(label.data(), label.data() + label.size(), value);
+    require(ec == std::errc() && end == label.data() + label.size() && value >= 0,
+            "--label '{}' is not allowed: a label number or all expected", label);
+    request.label = value;
+  }
   request.backend = backend;
 
   RunFile run = RunFile::open(run_path, true);
@@ -225,7 +245,7 @@ int run_sample(const std::vector<std::string>& args) {
              run_path, set);
   if (!png.empty()) {
     write_png_grid(png, samples.images, static_cast<int>(samples.count()), samples.rows,
-                   samples.cols, {0, scale, 2});
+                   samples.cols, {samples.grid_columns, scale, 2});
     fmt::print("PNG grid: {}\n", png);
   }
   return 0;

@@ -34,7 +34,10 @@ struct TrainOutcome {
 
 struct SampleRequest {
   int count = 64;
-  int label = -1;  ///< conditioned models: this label for all; -1 cycles through the labels
+  /// Conditioned models: this label for every sample, or kAllLabels for equal shares of each label
+  /// in label order; unconditioned models take kNoLabel only.
+  int label = kNoLabel;
+  static constexpr int kNoLabel = -1, kAllLabels = -2;
   uint64_t seed = 1;
   bool trajectory = false;  ///< keep |amplitudes| after every step
   std::string backend;      ///< empty: the run's backend
@@ -48,6 +51,10 @@ class Training {
   virtual ~Training() = default;
   /// Trains, logging into `run` (created with this job's provenance).
   virtual TrainOutcome run(RunFile& run, const TrainRequest& request) = 0;
+  /// The backend that trains ("classical" for classical networks), for the run's provenance.
+  virtual std::string backend() const = 0;
+  /// Columns of /train/loss_per_t: T for diffusion models, 0 for none.
+  virtual int loss_width() const = 0;
 };
 
 class Experiment {

@@ -9,9 +9,9 @@
 #include <cmath>
 #include <exception>
 #include <numeric>
-#include <sstream>
 
 #include "backends/backend.h"
+#include "experiments/train_session.h"
 #include "framework/error.h"
 #include "framework/loss.h"
 #include "framework/parallel.h"
@@ -26,26 +26,20 @@ using Clock = std::chrono::steady_clock;
 // Streams of the counter-based noise, so training and sampling never share draws.
 constexpr uint64_t kSampleNoiseStream = 0xA5A5'0000'0000'0001ull;
 
-std::vector<uint32_t> shuffled(size_t n, Rng& rng) {
-  std::vector<uint32_t> order(n);
-  std::iota(order.begin(), order.end(), 0u);
-  for (size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
-  return order;
-}
-
 int resolve_threads(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
 
 /// Parameters of the denoiser at diffusion step t (1-based).
-std::span<const double> params_for(std::span<const double> all, size_t per, bool per_timestep,
-                                   int t) {
-  return all.subspan(per_timestep ? (t - 1) * per : 0, per);
+std::span<const double> params_for(std::span<const double> all, size_t per, ParamMode mode, int t) {
+  return all.subspan(mode == ParamMode::Shared ? 0 : (t - 1) * per, per);
 }
 
 }  // namespace
 
 void add_qdm_keys(ConfigSchema& s, const QdmDefaults& d) {
   s.integer("diffusion.steps", d.steps, 1, 1000, "diffusion steps T");
-  s.choice("diffusion.schedule", d.schedule, {"linear", "cosine"}, "noise schedule of the betas");
+  s.choice("diffusion.schedule", d.schedule, {"linear", "linear-2023", "cosine"},
+           "betas: linear (2025 code, beta_0 = 0), linear-2023 (2023 code, beta_0 = beta0 > 0) or "
+           "cosine");
   s.real("diffusion.beta0", d.beta0, 0, 0.999, "linear schedule: beta of step 1");
   s.real("diffusion.betaT", d.betaT, 0, 0.999,
          "linear schedule: end of linspace(beta0, betaT, T + 1), as the reference code");
@@ -55,8 +49,9 @@ void add_qdm_keys(ConfigSchema& s, const QdmDefaults& d) {
            "the 2023 code");
   s.choice("diffusion.target", d.target, {"posterior-mean", "previous-sample", "x0"},
            "what the denoiser of step t learns to output");
-  s.choice("model.params", d.params, {"per-timestep", "shared"},
-           "one parameter set per diffusion step, or one for all steps");
+  s.choice("model.params", d.params, {"per-timestep", "shared", "sequential"},
+           "per-timestep: T independent sets; shared: one set; sequential: one set trained step by "
+           "step, snapshotted per step (2023 code)");
   s.choice("model.init", d.init, {"normal", "uniform"},
            "initial parameters: normal * init_scale, or uniform in [0, 2 pi)");
   s.real("model.init_scale", d.init_scale, 0, 100, "standard deviation of the normal init");
@@ -78,10 +73,12 @@ void add_qdm_keys(ConfigSchema& s, const QdmDefaults& d) {
 QdmSettings read_qdm_settings(const Config& c) {
   QdmSettings s;
   const int T = static_cast<int>(c.get_int("diffusion.steps"));
-  s.schedule =
-      c.get_text("diffusion.schedule") == "linear"
-          ? linear_schedule(T, c.get_real("diffusion.beta0"), c.get_real("diffusion.betaT"))
-          : cosine_schedule(T, c.get_real("diffusion.cosine_exponent"));
+  const std::string schedule = c.get_text("diffusion.schedule");
+  const double beta0 = c.get_real("diffusion.beta0"), betaT = c.get_real("diffusion.betaT");
+  s.schedule = schedule == "linear" ? linear_schedule(T, beta0, betaT)
+               : schedule == "linear-2023"
+                   ? linear_schedule_2023(T, beta0, betaT)
+                   : cosine_schedule(T, c.get_real("diffusion.cosine_exponent"));
   s.coefficients = parse_noise_coefficients(c.get_text("diffusion.noise_coefficients"));
   s.target = parse_target(c.get_text("diffusion.target"));
   if (s.target == Target::PosteriorMean) {
@@ -90,7 +87,10 @@ QdmSettings read_qdm_settings(const Config& c) {
               "diffusion.target = posterior-mean needs every beta_t > 0, but beta_{} = 0", t);
     }
   }
-  s.per_timestep = c.get_text("model.params") == "per-timestep";
+  const std::string params = c.get_text("model.params");
+  s.param_mode = params == "per-timestep" ? ParamMode::PerTimestep
+                 : params == "shared"     ? ParamMode::Shared
+                                          : ParamMode::Sequential;
   s.uniform_init = c.get_text("model.init") == "uniform";
   s.init_scale = c.get_real("model.init_scale");
   s.epochs = static_cast<int>(c.get_int("train.epochs"));
@@ -107,69 +107,52 @@ QdmSettings read_qdm_settings(const Config& c) {
   return s;
 }
 
-namespace {
-
-/// The optimiser state of a run, saved and restored as a whole.
-struct TrainState {
-  TrainState(size_t num_params, const AdamOptions& adam_options, uint64_t seed)
-      : params(num_params), adam(num_params, adam_options), rng(seed) {}
-  std::vector<double> params;
-  Adam adam;
-  Rng rng;
-  int epoch = 0;
-  int batch = 0;
-  long long step = 0;
-  std::vector<uint32_t> order;
-  double wall_before = 0;
-};
-
-}  // namespace
+StepLoss step_loss(const Backend& backend, const Pipeline& denoiser, const QdmSettings& s,
+                   const DiffusionData& data, std::span<const uint32_t> items, long long step,
+                   int t, std::span<const double> params) {
+  const int B = static_cast<int>(items.size()), n = denoiser.input_qubits();
+  const size_t dim = size_t{1} << n;
+  StateBatch input(n, B), target(n, B);
+  EvolveContext context{{}, s.seed, static_cast<uint64_t>(step) * s.steps() + t};
+  for (int b = 0; b < B; ++b) {
+    const uint32_t item = items[b];
+    const uint64_t draw = static_cast<uint64_t>(t - 1) * B + b;
+    const auto noise = [&](int which, size_t i) {
+      return counter_complex_normal(s.seed, static_cast<uint64_t>(step), 2 * draw + which, i);
+    };
+    const auto pair = make_training_pair(
+        std::span<const double>(data.x0).subspan(item * data.length, data.length), dim, s.schedule,
+        t, s.coefficients, s.target, noise);
+    input.set_state(b, pair.input);
+    target.set_state(b, pair.target);
+    if (!data.labels.empty()) context.labels.push_back(data.labels[item]);
+  }
+  const ForwardResult forward = backend.forward(denoiser, params, input, context, true);
+  const LossResult loss = infidelity(forward.output, target);
+  return {loss.value, backend.backward(denoiser, params, *forward.tape, loss.cotangent).params};
+}
 
 StepResult train_step(const Backend& backend, const Pipeline& denoiser, const QdmSettings& s,
                       const DiffusionData& data, std::span<const uint32_t> items, long long step,
                       std::span<const double> all_params, int threads) {
-  const int T = s.steps(), B = s.batch_size, n = denoiser.input_qubits();
-  const size_t dim = size_t{1} << n, per = denoiser.num_params();
-  std::vector<double> loss_t(T);
-  std::vector<std::vector<double>> grad_t(T);
+  require(s.param_mode != ParamMode::Sequential,
+          "train_step trains all steps at once; sequential parameters take one step at a time");
+  const int T = s.steps();
+  const size_t per = denoiser.num_params();
+  std::vector<StepLoss> per_t(T);
   parallel_for(T, threads, [&](size_t k) {
-    const int t = k + 1;
-    StateBatch input(n, B), target(n, B);
-    EvolveContext context{{}, s.seed, static_cast<uint64_t>(step) * T + t};
-    for (int b = 0; b < B; ++b) {
-      const uint32_t item = items[b];
-      const uint64_t draw = static_cast<uint64_t>(k) * B + b;
-      const auto noise = [&](int which, size_t i) {
-        return counter_complex_normal(s.seed, static_cast<uint64_t>(step), 2 * draw + which, i);
-      };
-      const auto pair = make_training_pair(
-          std::span<const double>(data.x0).subspan(item * data.length, data.length), dim,
-          s.schedule, t, s.coefficients, s.target, noise);
-      input.set_state(b, pair.input);
-      target.set_state(b, pair.target);
-      if (!data.labels.empty()) context.labels.push_back(data.labels[item]);
-    }
-    const auto params = params_for(all_params, per, s.per_timestep, t);
-    const ForwardResult forward = backend.forward(denoiser, params, input, context, true);
-    LossResult loss = infidelity(forward.output, target);
-    // The batch loss is the mean over the T steps.
-    for (size_t i = 0; i < loss.cotangent.size(); ++i) {
-      loss.cotangent.re()[i] /= T;
-      loss.cotangent.im()[i] /= T;
-    }
-    loss_t[k] = loss.value;
-    grad_t[k] = backend.backward(denoiser, params, *forward.tape, loss.cotangent).params;
+    const int t = static_cast<int>(k) + 1;
+    per_t[k] = step_loss(backend, denoiser, s, data, items, step, t,
+                         params_for(all_params, per, s.param_mode, t));
   });
+  // The batch loss is the mean over the T steps, and so is its gradient.
   StepResult r;
-  r.loss_per_t = loss_t;
-  r.loss = std::accumulate(loss_t.begin(), loss_t.end(), 0.0) / T;
-  if (s.per_timestep) {
-    for (const auto& g : grad_t) r.grad.insert(r.grad.end(), g.begin(), g.end());
-  } else {
-    r.grad.assign(per, 0.0);
-    for (const auto& g : grad_t) {
-      for (size_t i = 0; i < per; ++i) r.grad[i] += g[i];
-    }
+  r.grad.assign(s.snapshots() * per, 0.0);
+  for (int k = 0; k < T; ++k) {
+    r.loss_per_t.push_back(per_t[k].loss);
+    r.loss += per_t[k].loss / T;
+    double* g = r.grad.data() + (s.param_mode == ParamMode::PerTimestep ? k * per : 0);
+    for (size_t i = 0; i < per; ++i) g[i] += per_t[k].grad[i] / T;
   }
   return r;
 }
@@ -185,13 +168,28 @@ std::vector<int64_t> block_offsets(const Pipeline& p) {
   return offsets;
 }
 
+/// The optimiser state of a run. `params` holds every snapshot; Adam trains all of them, except in
+/// the sequential mode where it trains the one live set (equal to the last snapshot between
+/// batches).
+struct TrainState {
+  TrainState(const QdmSettings& s, size_t per)
+      : params(s.snapshots() * per),
+        live(s.param_mode == ParamMode::Sequential ? per : 0),
+        adam(s.param_mode == ParamMode::Sequential ? per : params.size(), s.adam),
+        rng(s.seed) {}
+  std::vector<double> params, live;
+  Adam adam;
+  Rng rng;
+  TrainPosition at;
+};
+
 }  // namespace
 
 TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const DiffusionData& data,
                        const std::string& config_ini, RunFile& run, const TrainRequest& request) {
   const int T = s.steps(), B = s.batch_size;
   const size_t per = denoiser.num_params();
-  const size_t rows = s.per_timestep ? T : 1;
+  const bool sequential = s.param_mode == ParamMode::Sequential;
   require(data.length > 0 && data.length <= (size_t{1} << denoiser.input_qubits()),
           "data vectors of {} values do not fit {} qubits", data.length, denoiser.input_qubits());
   require(data.count() >= static_cast<size_t>(B),
@@ -201,136 +199,113 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
           denoiser.uses_labels() ? "needs" : "takes no", data.labels.empty() ? "lacks" : "has");
   const int steps_per_epoch = static_cast<int>(data.count() / B);
   const int threads = resolve_threads(s.threads);
+  // The per-timestep and shared modes run the T steps in parallel, one cache-sized call each; the
+  // sequential mode's steps depend on each other, so the backend spreads each call instead.
   BackendOptions options;
-  options.threads = 1;  // parallel across diffusion steps instead: each call is one cache chunk
+  options.threads = sequential ? threads : 1;
   const auto backend = make_backend(s.backend, options);
-  const std::string experiment = run.attribute("experiment");
 
-  TrainState state(rows * per, s.adam, s.seed);
+  TrainState state(s, per);
   for (double& p : state.params) {
     p = s.uniform_init ? 2 * M_PI * state.rng.uniform() : s.init_scale * state.rng.normal();
   }
+  if (sequential) {
+    // Every snapshot starts as the one initial set.
+    for (int k = 1; k < T; ++k)
+      std::copy_n(state.params.begin(), per, state.params.begin() + k * per);
+  }
+  double wall_before = 0;
   if (request.checkpoint) {
     const TrainCheckpoint& c = *request.checkpoint;
     require(c.params.size() == state.params.size() && c.order.size() == data.count(),
             "the checkpoint holds {} parameters and {} data positions; this run needs {} and {}",
             c.params.size(), c.order.size(), state.params.size(), data.count());
     state.params = c.params;
-    state.adam.restore(c.adam_steps, c.adam_m, c.adam_v);
-    std::istringstream engine(c.rng_engine);
-    std::mt19937_64 mt;
-    engine >> mt;
-    state.rng.restore(mt, c.rng_has_spare, c.rng_spare);
-    state.epoch = c.epoch;
-    state.batch = c.batch_in_epoch;
-    state.step = c.global_step;
-    state.order = c.order;
-    state.wall_before = c.wall_time;
-    if (state.epoch >= s.epochs) {
+    state.at = restore_checkpoint(c, state.adam, state.rng);
+    wall_before = c.wall_time;
+    if (state.at.epoch >= s.epochs) {
       TrainOutcome done;
       done.completed = done.already_complete = true;
-      done.steps = state.step;
-      done.seconds = state.wall_before;
+      done.steps = state.at.step;
+      done.seconds = wall_before;
       return done;
     }
     run.truncate_train(c.train_rows);
   } else {
-    state.order = shuffled(data.count(), state.rng);
+    state.at.order = shuffled(data.count(), state.rng);
   }
+  if (sequential) state.live.assign(state.params.end() - per, state.params.end());
 
-  const auto session_start = Clock::now();
-  const auto wall = [&] {
-    return state.wall_before + std::chrono::duration<double>(Clock::now() - session_start).count();
-  };
-  std::vector<TrainRecord> pending;
-  auto last_flush = Clock::now();
-  const auto flush_rows = [&] {
-    run.append_train(pending);
-    pending.clear();
-    run.flush();
-    last_flush = Clock::now();
-  };
+  TrainSession session(run, request, wall_before, state.at.step);
   const auto checkpoint = [&] {
-    flush_rows();
-    TrainCheckpoint c;
-    c.experiment = experiment;
-    c.config_ini = config_ini;
-    c.global_step = state.step;
-    c.epoch = state.epoch;
-    c.batch_in_epoch = state.batch;
-    c.order = state.order;
-    c.params = state.params;
-    c.adam_steps = state.adam.steps();
-    c.adam_m = state.adam.m();
-    c.adam_v = state.adam.v();
-    std::ostringstream engine;
-    engine << state.rng.engine();
-    c.rng_engine = engine.str();
-    c.rng_has_spare = state.rng.has_spare();
-    c.rng_spare = state.rng.spare();
-    c.train_rows = run.train_rows();
-    c.wall_time = wall();
-    save_checkpoint(checkpoint_path(run.path()), c);
+    session.checkpoint(make_checkpoint(config_ini, state.at, state.params, state.adam, state.rng));
   };
 
   const long long total_steps = static_cast<long long>(s.epochs) * steps_per_epoch;
   Progress progress("train step", total_steps, "samples/s");
-  const long long first_step = state.step;
+  const long long first_step = state.at.step;
   double epoch_loss = 0, last_loss = 0;
   int epoch_batches = 0;
-  TrainOutcome outcome;
-  while (state.epoch < s.epochs) {
-    const double lr = step_lr(s.adam.lr, state.epoch, s.lr_step, s.lr_gamma);
-    while (state.batch < steps_per_epoch) {
-      const bool stop = (request.stop && request.stop->load()) ||
-                        (request.max_steps > 0 && state.step - first_step >= request.max_steps);
-      if (stop) {
+  while (state.at.epoch < s.epochs) {
+    const double lr = step_lr(s.adam.lr, state.at.epoch, s.lr_step, s.lr_gamma);
+    while (state.at.batch < steps_per_epoch) {
+      if (session.stop_requested(state.at.step)) {
         checkpoint();
-        progress.finish(state.step, fmt::format("stopped at epoch {} step {}; checkpoint saved",
-                                                state.epoch + 1, state.step));
-        return {false, false, state.step, wall(), last_loss};
+        progress.finish(state.at.step, fmt::format("stopped at epoch {} step {}; checkpoint saved",
+                                                   state.at.epoch + 1, state.at.step));
+        return {false, false, state.at.step, session.wall(), last_loss};
       }
-      const auto items = std::span<const uint32_t>(state.order)
-                             .subspan(static_cast<size_t>(state.batch) * B, static_cast<size_t>(B));
-      StepResult r =
-          train_step(*backend, denoiser, s, data, items, state.step, state.params, threads);
-      state.adam.step(state.params, r.grad, lr);
-      ++state.step;
-      ++state.batch;
+      const auto items =
+          std::span<const uint32_t>(state.at.order)
+              .subspan(static_cast<size_t>(state.at.batch) * B, static_cast<size_t>(B));
+      StepResult r;
+      if (sequential) {
+        for (int t = 1; t <= T; ++t) {
+          const StepLoss l =
+              step_loss(*backend, denoiser, s, data, items, state.at.step, t, state.live);
+          state.adam.step(state.live, l.grad, lr);
+          std::copy(state.live.begin(), state.live.end(), state.params.begin() + (t - 1) * per);
+          r.loss_per_t.push_back(l.loss);
+          r.loss += l.loss / T;
+        }
+      } else {
+        r = train_step(*backend, denoiser, s, data, items, state.at.step, state.params, threads);
+        state.adam.step(state.params, r.grad, lr);
+      }
+      ++state.at.step;
+      ++state.at.batch;
       last_loss = r.loss;
       epoch_loss += r.loss;
       ++epoch_batches;
-      pending.push_back({state.step, state.epoch, r.loss, lr, wall(), std::move(r.loss_per_t)});
-      if (state.step % s.checkpoint_every == 0) {
-        checkpoint();
-      } else if (Clock::now() - last_flush > std::chrono::seconds(2)) {
-        flush_rows();
-      }
-      progress.update(state.step, static_cast<double>(state.step - first_step) * B,
-                      fmt::format("epoch {}/{}  loss {:.5f}  lr {:.3g}", state.epoch + 1, s.epochs,
-                                  r.loss, lr));
+      session.record(
+          {state.at.step, state.at.epoch, r.loss, lr, session.wall(), std::move(r.loss_per_t)});
+      if (state.at.step % s.checkpoint_every == 0) checkpoint();
+      progress.update(state.at.step, static_cast<double>(state.at.step - first_step) * B,
+                      fmt::format("epoch {}/{}  loss {:.5f}  lr {:.3g}", state.at.epoch + 1,
+                                  s.epochs, r.loss, lr));
     }
-    ++state.epoch;
-    state.batch = 0;
-    state.order = shuffled(data.count(), state.rng);
+    ++state.at.epoch;
+    state.at.batch = 0;
+    state.at.order = shuffled(data.count(), state.rng);
   }
   checkpoint();
-  const double seconds = wall();
-  progress.finish(state.step, fmt::format("{} epochs, last loss {:.5f}", s.epochs, last_loss));
+  const double seconds = session.wall();
+  progress.finish(state.at.step, fmt::format("{} epochs, last loss {:.5f}", s.epochs, last_loss));
 
   run.write_params(
-      {static_cast<int>(rows), static_cast<int>(per), state.params, block_offsets(denoiser)});
+      {s.snapshots(), static_cast<int>(per), state.params, block_offsets(denoiser), {}});
   const double final_epoch_loss = epoch_batches > 0 ? epoch_loss / epoch_batches : last_loss;
   run.write_metric("final_loss", last_loss);
   run.write_metric("final_epoch_loss", final_epoch_loss);
   run.write_metric("train_seconds", seconds);
-  run.write_metric("train_steps", static_cast<double>(state.step));
+  run.write_metric("train_steps", static_cast<double>(state.at.step));
   run.write_metric("seconds_per_epoch", seconds / s.epochs);
-  run.write_metric("train_samples_per_second", static_cast<double>(state.step) * B / seconds);
+  run.write_metric("train_samples_per_second", static_cast<double>(state.at.step) * B / seconds);
   run.set_status("complete");
   run.flush();
+  TrainOutcome outcome;
   outcome.completed = true;
-  outcome.steps = state.step;
+  outcome.steps = state.at.step;
   outcome.seconds = seconds;
   outcome.final_loss = last_loss;
   return outcome;
@@ -341,17 +316,23 @@ Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const Param
   require_in_range("sample count", request.count, 1, 1'000'000);
   const int T = s.steps(), n = denoiser.input_qubits();
   const size_t per = denoiser.num_params(), dim = size_t{1} << n;
-  const size_t rows = s.per_timestep ? T : 1;
+  const size_t rows = s.snapshots();
   if (params.per_snapshot != static_cast<int>(per) || params.snapshots != static_cast<int>(rows)) {
     throw DataError(fmt::format(
         "the run's parameters are {} x {}; its config describes a denoiser needing {} x {}",
         params.snapshots, params.per_snapshot, rows, per));
   }
-  const int label_count = denoiser.uses_labels() ? 10 : 0;
-  if (request.label >= 0) {
-    require(label_count > 0, "--label {}: this model is unconditioned and takes no label",
-            request.label);
-    require_in_range("--label", request.label, 0, label_count - 1);
+  const int label_count = denoiser.uses_labels() ? kLabelCount : 0;
+  // A conditioned model asked for no label in particular samples all of them.
+  const int label = label_count > 0 && request.label == SampleRequest::kNoLabel
+                        ? SampleRequest::kAllLabels
+                        : request.label;
+  if (label_count == 0) {
+    require(label == SampleRequest::kNoLabel,
+            "--label: this model is unconditioned and takes no label");
+  } else if (label != SampleRequest::kAllLabels) {
+    require(label >= 0 && label < label_count, "--label {} is outside 0..{} (or all)", label,
+            label_count - 1);
   }
   BackendOptions options;
   options.threads = 1;
@@ -362,10 +343,11 @@ Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const Param
   g.magnitudes.resize(request.count * dim);
   const int keep = request.trajectory ? T + 1 : 0;
   g.trajectory.resize(static_cast<size_t>(request.count) * keep * dim);
+  // All labels: equal shares in label order, so a grid with per_label columns has a row each.
+  const bool all = label == SampleRequest::kAllLabels;
+  g.per_label = all ? (request.count + label_count - 1) / label_count : 0;
   for (int k = 0; k < request.count; ++k) {
-    g.labels.push_back(label_count == 0     ? -1
-                       : request.label >= 0 ? request.label
-                                            : k % label_count);
+    g.labels.push_back(label_count == 0 ? -1 : all ? k / g.per_label : label);
   }
   constexpr int kChunk = 32;
   const int chunks = (request.count + kChunk - 1) / kChunk;
@@ -396,7 +378,7 @@ Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const Param
     if (keep) record(0);
     for (int t = T; t >= 1; --t) {
       context.stream = static_cast<uint64_t>(t);
-      x = backend->forward(denoiser, params_for(params.values, per, s.per_timestep, t), x, context)
+      x = backend->forward(denoiser, params_for(params.values, per, s.param_mode, t), x, context)
               .output;
       if (keep) record(T - t + 1);
     }

@@ -32,15 +32,28 @@ struct QdmDefaults {
   double lr_gamma = 0.97;
 };
 
+/// Conditioned models take labels 0..kLabelCount-1 (the 4-qubit label register holds the ten
+/// digits).
+inline constexpr int kLabelCount = 10;
+
 /// Adds the shared keys to an experiment's schema.
 void add_qdm_keys(ConfigSchema& schema, const QdmDefaults& defaults);
+
+/// How the denoisers of the T steps share parameters.
+enum class ParamMode {
+  PerTimestep,  ///< T independent sets, all trained on each batch (the 2025 pixel code)
+  Shared,       ///< one set serves every step
+  /// One set trained step by step: for each batch, t = 1..T each get one optimiser step and the
+  /// set after step t is kept as the snapshot that serves step t (the 2023 latent code).
+  Sequential,
+};
 
 /// The shared keys, read and checked together.
 struct QdmSettings {
   Schedule schedule;
   NoiseCoefficients coefficients = NoiseCoefficients::Ddpm;
   Target target = Target::PosteriorMean;
-  bool per_timestep = true;   ///< one parameter set per diffusion step, else one shared set
+  ParamMode param_mode = ParamMode::PerTimestep;
   bool uniform_init = false;  ///< uniform in [0, 2 pi) instead of normal * init_scale
   double init_scale = 0.7;
   int epochs = 1, batch_size = 64;
@@ -52,6 +65,8 @@ struct QdmSettings {
   std::string backend = "statevector";
   int threads = 0;
   int steps() const { return schedule.steps(); }
+  /// Rows of /params: one per step, or one shared set.
+  int snapshots() const { return param_mode == ParamMode::Shared ? 1 : steps(); }
 };
 QdmSettings read_qdm_settings(const Config& config);
 
@@ -68,9 +83,18 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& settings,
                        const DiffusionData& data, const std::string& config_ini, RunFile& run,
                        const TrainRequest& request);
 
-/// Loss (mean over the T steps), per-step losses and gradient of one batch: for each t = 1..T the
-/// batch `items` is noised to step t (noise keyed by seed, `step`, t and position), run through
-/// the step-t denoiser and differentiated. Steps run in parallel on `threads` threads; the result
+/// Loss and parameter gradient of the step-t denoiser (`params` its set) on the batch `items`
+/// noised to step t; the noise is keyed by seed, `step`, t and position in the batch.
+struct StepLoss {
+  double loss = 0;
+  std::vector<double> grad;
+};
+StepLoss step_loss(const Backend& backend, const Pipeline& denoiser, const QdmSettings& settings,
+                   const DiffusionData& data, std::span<const uint32_t> items, long long step,
+                   int t, std::span<const double> params);
+
+/// Loss (mean over the T steps), per-step losses and gradient of one batch for the per-timestep
+/// and shared modes: step_loss for every t = 1..T, in parallel on `threads` threads; the result
 /// does not depend on the thread count.
 struct StepResult {
   double loss = 0;
@@ -92,6 +116,8 @@ class QdmTraining : public Training {
   TrainOutcome run(RunFile& run, const TrainRequest& request) override {
     return train_qdm(denoiser_, settings_, data_, config_ini_, run, request);
   }
+  std::string backend() const override { return settings_.backend; }
+  int loss_width() const override { return settings_.steps(); }
 
  private:
   Pipeline denoiser_;
@@ -109,6 +135,7 @@ struct Generated {
   std::vector<double> magnitudes;
   std::vector<double> trajectory;
   std::vector<int32_t> labels;
+  int per_label = 0;  ///< when sampling all labels: samples of each (the last may have fewer)
   std::string backend;
   double seconds = 0;
 };

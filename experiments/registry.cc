@@ -1,7 +1,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "experiments/autoencoder/autoencoder_experiment.h"
 #include "experiments/experiment.h"
+#include "experiments/latent/latent_experiment.h"
 #include "experiments/pixel/pixel_experiment.h"
 
 namespace qdm {
@@ -10,6 +12,13 @@ const std::vector<ExperimentEntry>& experiment_registry() {
   static const std::vector<ExperimentEntry> entries = {
       {"pixel", "full-quantum QDM on 8x8 or 16x16 images (the 2025 reference code)",
        [] { return std::unique_ptr<Experiment>(std::make_unique<PixelExperiment>()); }},
+      {"latent", "unconditioned QDM on autoencoder latents: 510 parameters (the 2023 code)",
+       [] { return std::unique_ptr<Experiment>(std::make_unique<LatentExperiment>(false)); }},
+      {"conditioned-latent",
+       "all ten digits from one 1110-parameter circuit on autoencoder latents (the 2023 code)",
+       [] { return std::unique_ptr<Experiment>(std::make_unique<LatentExperiment>(true)); }},
+      {"autoencoder", "the classical autoencoder the latent QDMs encode and decode with",
+       [] { return std::unique_ptr<Experiment>(std::make_unique<AutoencoderExperiment>()); }},
   };
   return entries;
 }

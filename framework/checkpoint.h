@@ -3,6 +3,7 @@
 /// moments, RNG state, position in the data, how much of /train was written), serialised with
 /// Boost.Serialization and written atomically beside the run file as RUN.h5.ckpt.
 
+#include <boost/serialization/version.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -25,14 +26,24 @@ struct TrainCheckpoint {
   double rng_spare = 0;
   uint64_t train_rows = 0;  ///< rows of /train that belong to the state above
   double wall_time = 0;     ///< seconds of training before this checkpoint
+  // Since version 1:
+  uint64_t epoch_rows = 0;    ///< rows of /epochs that belong to the state above
+  std::vector<double> extra;  ///< the experiment's own state (batch-norm statistics, best model)
 
   template <class Archive>
-  void serialize(Archive& ar, unsigned /*version*/) {
+  void serialize(Archive& ar, unsigned version) {
     ar& experiment& config_ini& global_step& epoch& batch_in_epoch& order& params;
     ar& adam_steps& adam_m& adam_v& rng_engine& rng_has_spare& rng_spare& train_rows;
     ar& wall_time;
+    if (version >= 1) ar& epoch_rows& extra;
   }
 };
+
+}  // namespace qdm
+
+BOOST_CLASS_VERSION(qdm::TrainCheckpoint, 1)
+
+namespace qdm {
 
 /// The checkpoint file that belongs to a run file.
 std::filesystem::path checkpoint_path(const std::filesystem::path& run_file);

@@ -31,6 +31,15 @@ Schedule linear_schedule(int steps, double beta0, double betaT) {
   return from_betas(std::move(betas));
 }
 
+Schedule linear_schedule_2023(int steps, double beta0, double betaT) {
+  require_in_range("diffusion step count", steps, 1, 100000);
+  require(beta0 >= 0 && betaT >= 0 && beta0 < 1 && betaT < 1,
+          "linear schedule betas must lie in [0, 1), got {} and {}", beta0, betaT);
+  std::vector<double> betas;
+  for (int t = 0; t <= steps; ++t) betas.push_back(beta0 + (betaT - beta0) * t / steps);
+  return from_betas(std::move(betas));
+}
+
 Schedule cosine_schedule(int steps, double exponent) {
   require_in_range("diffusion step count", steps, 1, 100000);
   require(exponent > 0, "cosine schedule exponent must be positive, got {}", exponent);

@@ -11,7 +11,8 @@
 
 namespace qdm {
 
-/// betas[t] and alpha_bars[t] = prod_{s <= t} (1 - betas[s]) for t = 0..T, with betas[0] = 0.
+/// betas[t] and alpha_bars[t] = prod_{s <= t} (1 - betas[s]) for t = 0..T. betas[0] is 0 except
+/// in the 2023 code's schedule, where the clean end of the chain already carries a little noise.
 struct Schedule {
   std::vector<double> betas;
   std::vector<double> alpha_bars;
@@ -20,6 +21,9 @@ struct Schedule {
 
 /// The 2025 reference code: beta_t = linspace(beta0, betaT, T + 1)[t - 1] for t = 1..T.
 Schedule linear_schedule(int steps, double beta0, double betaT);
+/// The 2023 reference code: beta_t = linspace(beta0, betaT, T + 1)[t] for t = 0..T, so
+/// beta_0 = beta0 > 0 and the "clean" targets of step 1 are x0 noised with alpha_bar_0.
+Schedule linear_schedule_2023(int steps, double beta0, double betaT);
 /// Nichol & Dhariwal's cosine schedule as the 2025 code computes it: f(t) = cos^2(pi/2 (t/T + s) /
 /// (1 + s)), beta_t = clip(1 - f(tau)/f(tau - 1), 0, 0.999) with tau = t^exponent, s = 1e-4.
 Schedule cosine_schedule(int steps, double exponent);
@@ -70,12 +74,13 @@ TrainingPair make_training_pair(std::span<const double> x0, size_t dim, const Sc
   p.input.assign(dim, C{});
   p.target.assign(dim, C{});
   if (target == Target::PreviousSample) {
-    // x_{t-1} in closed form (x0 itself at t = 1), then one forward step to x_t.
+    // x_{t-1} in closed form (x0 itself at t = 1 unless beta_0 > 0), then one step to x_t.
     const Mix to_prev = closed_form_mix(s, t - 1, c);
     const Mix step = one_step_mix(s, t, c);
     for (size_t i = 0; i < dim; ++i) {
       const double x = i < x0.size() ? x0[i] : 0.0;
-      p.target[i] = t > 1 ? to_prev.signal * x + to_prev.noise * noise(0, i) : C{x, 0.0};
+      p.target[i] =
+          to_prev.noise == 0 ? C{x, 0.0} : to_prev.signal * x + to_prev.noise * noise(0, i);
     }
     for (size_t i = 0; i < dim; ++i)
       p.input[i] = step.signal * p.target[i] + step.noise * noise(1, i);

@@ -69,9 +69,9 @@ PreprocessedImages preprocess_images(const LabelledImages& images, const ImagePr
     if (how.max_images > 0 && out.count() == how.max_images) break;
     for (size_t i = 0; i < pixels; ++i) flat[i] = images.pixels[k * pixels + i] / 255.0;
     const std::string what = fmt::format("image {}", k);
-    l2_normalise(flat, what.c_str());
+    if (how.l2_normalise) l2_normalise(flat, what.c_str());
     auto resized = resize_bilinear(flat, images.rows, images.cols, how.size, how.size);
-    if (how.renormalise_after_resize) l2_normalise(resized, what.c_str());
+    if (how.l2_normalise && how.renormalise_after_resize) l2_normalise(resized, what.c_str());
     out.vectors.insert(out.vectors.end(), resized.begin(), resized.end());
     out.labels.push_back(label);
   }

@@ -26,6 +26,8 @@ struct ImagePreprocess {
   /// The reference code normalises the 28x28 image before resizing, so its vectors have norm
   /// ~0.57 afterwards; true renormalises them to 1.
   bool renormalise_after_resize = false;
+  /// False keeps pixels / 255 as they are (the autoencoder's input), with no normalisation.
+  bool l2_normalise = true;
 };
 
 /// Pixels / 255, flattened, L2-normalised, resized to size x size (and optionally renormalised).

@@ -54,8 +54,10 @@ RunFile RunFile::create(const std::filesystem::path& path, const RunProvenance& 
   for (const char* name : {"loss", "lr", "wall_time"}) {
     h5::create_series(train.get(), name, H5T_NATIVE_DOUBLE, {});
   }
-  h5::create_series(train.get(), "loss_per_t", H5T_NATIVE_DOUBLE,
-                    {static_cast<hsize_t>(loss_width)});
+  if (loss_width > 0) {
+    h5::create_series(train.get(), "loss_per_t", H5T_NATIVE_DOUBLE,
+                      {static_cast<hsize_t>(loss_width)});
+  }
   for (const char* group : {"params", "samples", "metrics"}) h5::create_group(root, group);
   run.flush();
   return run;
@@ -116,7 +118,52 @@ void RunFile::append_train(std::span<const TrainRecord> rows) {
   h5::append_rows(g, "loss", H5T_NATIVE_DOUBLE, loss.data(), n);
   h5::append_rows(g, "lr", H5T_NATIVE_DOUBLE, lr.data(), n);
   h5::append_rows(g, "wall_time", H5T_NATIVE_DOUBLE, wall.data(), n);
-  h5::append_rows(g, "loss_per_t", H5T_NATIVE_DOUBLE, per_t.data(), n);
+  if (h5::exists(g, "loss_per_t")) {
+    h5::append_rows(g, "loss_per_t", H5T_NATIVE_DOUBLE, per_t.data(), n);
+  }
+}
+
+namespace {
+const char* const kEpochSeries[] = {"train_loss", "validation_loss", "lr", "wall_time"};
+
+h5::Handle epochs_group(hid_t root) {
+  if (h5::exists(root, "epochs")) return h5::open_group(root, "epochs");
+  h5::Handle g = h5::create_group(root, "epochs");
+  h5::create_series(g.get(), "epoch", H5T_NATIVE_INT32, {});
+  for (const char* name : kEpochSeries) h5::create_series(g.get(), name, H5T_NATIVE_DOUBLE, {});
+  return g;
+}
+}  // namespace
+
+void RunFile::append_epochs(std::span<const EpochRecord> rows) {
+  if (rows.empty()) return;
+  const h5::Handle g = epochs_group(file_.get());
+  const size_t n = rows.size();
+  std::vector<int32_t> epoch(n);
+  std::vector<double> columns[4];
+  for (size_t k = 0; k < n; ++k) {
+    epoch[k] = rows[k].epoch;
+    columns[0].push_back(rows[k].train_loss);
+    columns[1].push_back(rows[k].validation_loss);
+    columns[2].push_back(rows[k].lr);
+    columns[3].push_back(rows[k].wall_time);
+  }
+  h5::append_rows(g.get(), "epoch", H5T_NATIVE_INT32, epoch.data(), n);
+  for (int i = 0; i < 4; ++i) {
+    h5::append_rows(g.get(), kEpochSeries[i], H5T_NATIVE_DOUBLE, columns[i].data(), n);
+  }
+}
+
+size_t RunFile::epoch_rows() const {
+  if (!h5::exists(file_.get(), "epochs")) return 0;
+  return h5::row_count(h5::open_group(file_.get(), "epochs").get(), "epoch");
+}
+
+void RunFile::truncate_epochs(size_t rows) {
+  if (!h5::exists(file_.get(), "epochs")) return;
+  const h5::Handle g = h5::open_group(file_.get(), "epochs");
+  h5::truncate_rows(g.get(), "epoch", rows);
+  for (const char* name : kEpochSeries) h5::truncate_rows(g.get(), name, rows);
 }
 
 size_t RunFile::train_rows() const {
@@ -126,7 +173,9 @@ size_t RunFile::train_rows() const {
 
 void RunFile::truncate_train(size_t rows) {
   const h5::Handle train = h5::open_group(file_.get(), "train");
-  for (const char* name : kTrainSeries) h5::truncate_rows(train.get(), name, rows);
+  for (const char* name : kTrainSeries) {
+    if (h5::exists(train.get(), name)) h5::truncate_rows(train.get(), name, rows);
+  }
 }
 
 void RunFile::write_params(const ParamSnapshots& p) {
@@ -135,6 +184,10 @@ void RunFile::write_params(const ParamSnapshots& p) {
                     {static_cast<hsize_t>(p.snapshots), static_cast<hsize_t>(p.per_snapshot)});
   h5::write_dataset(params.get(), "block_offsets", std::span<const int64_t>(p.block_offsets),
                     {p.block_offsets.size()});
+  if (!p.buffers.empty()) {
+    h5::write_dataset(params.get(), "buffers", std::span<const double>(p.buffers),
+                      {p.buffers.size()});
+  }
 }
 
 ParamSnapshots RunFile::read_params() const {
@@ -153,6 +206,8 @@ ParamSnapshots RunFile::read_params() const {
   p.per_snapshot = static_cast<int>(values.dims[1]);
   p.values = std::move(values.values);
   p.block_offsets = h5::read_ints(params.get(), "block_offsets").values;
+  if (h5::exists(params.get(), "buffers"))
+    p.buffers = h5::read_doubles(params.get(), "buffers").values;
   return p;
 }
 
@@ -163,6 +218,10 @@ std::string RunFile::add_samples(const SampleSet& s) {
   const hsize_t n = s.count(), r = s.rows, c = s.cols;
   h5::write_dataset(set.get(), "images", std::span<const double>(s.images), {n, r, c});
   h5::write_dataset(set.get(), "labels", std::span<const int32_t>(s.labels), {n});
+  if (!s.latents.empty()) {
+    h5::write_dataset(set.get(), "latents", std::span<const double>(s.latents),
+                      {n, static_cast<hsize_t>(s.latent_size)});
+  }
   if (!s.trajectory.empty()) {
     h5::write_dataset(set.get(), "trajectory", std::span<const double>(s.trajectory),
                       {n, static_cast<hsize_t>(s.trajectory_steps), r, c});

@@ -40,12 +40,28 @@ struct ParamSnapshots {
   int per_snapshot = 0;
   std::vector<double> values;
   std::vector<int64_t> block_offsets;  ///< where each unitary block's parameters start
+  /// Non-trained state of classical networks (batch-norm running statistics); empty for circuits.
+  std::vector<double> buffers;
+};
+
+/// One row of /epochs: a whole epoch, with the held-out loss (classical models).
+struct EpochRecord {
+  int32_t epoch = 0;
+  double train_loss = 0;
+  double validation_loss = 0;
+  double lr = 0;
+  double wall_time = 0;
 };
 
 struct SampleSet {
   int rows = 0, cols = 0;
   std::vector<double> images;   ///< count x rows x cols, abs() of the final amplitudes
   std::vector<int32_t> labels;  ///< the conditioning label, -1 when unconditioned
+  /// Latent models: the generated latents (count x latent_size) the images were decoded from.
+  std::vector<double> latents;
+  int latent_size = 0;
+  /// How a PNG grid of these is best laid out (0: square); not stored.
+  int grid_columns = 0;
   /// Optional: count x (T + 1) x rows x cols, the noise then each denoised step.
   std::vector<double> trajectory;
   int trajectory_steps = 0;
@@ -58,8 +74,8 @@ struct SampleSet {
 
 class RunFile {
  public:
-  /// A new run file with provenance attributes and empty groups; `loss_width` is T. Refuses an
-  /// existing file unless `overwrite`.
+  /// A new run file with provenance attributes and empty groups; `loss_width` is T (0: no
+  /// /train/loss_per_t). Refuses an existing file unless `overwrite`.
   static RunFile create(const std::filesystem::path& path, const RunProvenance& provenance,
                         int loss_width, bool overwrite);
   /// Opens an existing run file, checking it is one (schema version attribute).
@@ -75,6 +91,10 @@ class RunFile {
   void append_train(std::span<const TrainRecord> rows);
   size_t train_rows() const;
   void truncate_train(size_t rows);
+
+  void append_epochs(std::span<const EpochRecord> rows);
+  size_t epoch_rows() const;
+  void truncate_epochs(size_t rows);
 
   void write_params(const ParamSnapshots& params);
   ParamSnapshots read_params() const;

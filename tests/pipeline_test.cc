@@ -136,7 +136,6 @@ TEST(Pipeline, GradientsMatchFiniteDifferences) {
   }
 }
 
-// The draw of SampleMeasure: branch 0 frequency within 5 sigma of p0 over 20000 states (seed 51).
 // Fused blocks (one dense unitary per block) against gate by gate: outputs and every gradient to
 // 1e-10 (seed 45, 96 states, 1 and 2 threads).
 TEST(Pipeline, FusedBlocksMatchGateByGate) {
@@ -163,6 +162,7 @@ TEST(Pipeline, FusedBlocksMatchGateByGate) {
   }
 }
 
+// The draw of SampleMeasure: branch 0 frequency within 5 sigma of p0 over 20000 states (seed 51).
 TEST(Pipeline, SampledMeasurementFollowsBornRule) {
   const double theta = 1.1;  // RY(theta)|0> on the ancilla: p0 = cos^2(theta / 2)
   Circuit c(2);

@@ -86,7 +86,8 @@ TEST_F(PixelTraining, LowersTheLossAndStoresEverything) {
 }
 
 TEST_F(PixelTraining, ResumeIsBitIdentical) {
-  for (const char* params : {"model.params=per-timestep", "model.params=shared"}) {
+  for (const char* params :
+       {"model.params=per-timestep", "model.params=shared", "model.params=sequential"}) {
     const Config c = config({params});
     RunFile whole = new_run(c, std::string("whole-") + params + ".h5");
     experiment_->prepare_training(c)->run(whole, {});

@@ -38,7 +38,7 @@ TEST_F(RunStoreTest, WritesAndReadsBackEveryGroup) {
     run.append_train(std::span(rows).subspan(2));
     EXPECT_EQ(run.train_rows(), 5u);
     run.truncate_train(4);
-    run.write_params({2, 3, {1, 2, 3, 4, 5, 6}, {0, 1}});
+    run.write_params({2, 3, {1, 2, 3, 4, 5, 6}, {0, 1}, {}});
     SampleSet s;
     s.rows = 1;
     s.cols = 2;

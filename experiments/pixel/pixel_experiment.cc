@@ -5,8 +5,8 @@
 
 #include <bit>
 
+#include "experiments/image_data.h"
 #include "experiments/qdm_training.h"
-#include "framework/datasets.h"
 #include "framework/error.h"
 #include "framework/image_ops.h"
 
@@ -26,11 +26,7 @@ int image_size(const Config& c) {
 
 ConfigSchema PixelExperiment::schema() const {
   ConfigSchema s;
-  s.choice("data.dataset", "mnist", {"mnist", "fashion-mnist"}, "image data set");
-  s.text("data.dir", "data", "folder of `qdm data prepare`, or one holding the IDX files");
-  s.choice("data.split", "train", {"train", "t10k"}, "which split to train on");
-  s.int_list("data.classes", {0, 1}, 0, 9, 1, 10, "labels to keep");
-  s.integer("data.max_images", 8096, 1, 10'000'000, "keep at most this many (file order)");
+  add_image_data_keys(s, {0, 1}, 8096, "keep at most this many (file order)");
   s.integer("data.image_size", 16, 2, 32, "side of the resized images: 16 -> 8 qubits, 8 -> 6");
   s.boolean("data.renormalise_after_resize", false,
             "renormalise after resizing (the reference normalises the 28x28 image only)");
@@ -56,21 +52,13 @@ Pipeline PixelExperiment::denoiser(const Config& c) {
 std::unique_ptr<Training> PixelExperiment::prepare_training(const Config& c) const {
   Pipeline pipeline = denoiser(c);
   QdmSettings settings = read_qdm_settings(c);
-  const LabelledImages images =
-      load_dataset(c.get_text("data.dir"), c.get_text("data.dataset"), c.get_text("data.split"));
   ImagePreprocess how;
-  how.classes = c.get_int_list("data.classes");
   how.size = image_size(c);
-  how.max_images = static_cast<size_t>(c.get_int("data.max_images"));
   how.renormalise_after_resize = c.get_bool("data.renormalise_after_resize");
-  const PreprocessedImages pre = preprocess_images(images, how);
-  if (pre.count() == 0) {
-    throw DataError(fmt::format("no images of classes {} in {} ({})", fmt::join(how.classes, ","),
-                                c.get_text("data.dataset"), c.get_text("data.split")));
-  }
+  const PreprocessedImages pre = load_images(c, how);
   fmt::print(stderr, "pixel: {} images {}x{} on {} qubits, {} parameters per denoiser x {}\n",
              pre.count(), pre.size, pre.size, pipeline.input_qubits(), pipeline.num_params(),
-             settings.per_timestep ? settings.steps() : 1);
+             settings.snapshots());
   DiffusionData data;
   data.length = static_cast<size_t>(pre.size) * pre.size;
   data.x0 = pre.vectors;

@@ -1,0 +1,78 @@
+#include "experiments/train_session.h"
+
+#include <numeric>
+#include <sstream>
+
+namespace qdm {
+
+TrainSession::TrainSession(RunFile& run, const TrainRequest& request, double wall_before,
+                           long long first_step)
+    : run_(run), request_(request), wall_before_(wall_before), first_step_(first_step) {}
+
+double TrainSession::wall() const {
+  return wall_before_ + std::chrono::duration<double>(Clock::now() - start_).count();
+}
+
+bool TrainSession::stop_requested(long long step) const {
+  return (request_.stop && request_.stop->load()) ||
+         (request_.max_steps > 0 && step - first_step_ >= request_.max_steps);
+}
+
+void TrainSession::record(TrainRecord row) {
+  pending_.push_back(std::move(row));
+  if (Clock::now() - last_flush_ > std::chrono::seconds(2)) flush();
+}
+
+void TrainSession::flush() {
+  run_.append_train(pending_);
+  pending_.clear();
+  run_.flush();
+  last_flush_ = Clock::now();
+}
+
+void TrainSession::checkpoint(TrainCheckpoint c) {
+  flush();
+  c.experiment = run_.attribute("experiment");
+  c.train_rows = run_.train_rows();
+  c.epoch_rows = run_.epoch_rows();
+  c.wall_time = wall();
+  save_checkpoint(checkpoint_path(run_.path()), c);
+}
+
+TrainCheckpoint make_checkpoint(const std::string& config_ini, const TrainPosition& at,
+                                std::span<const double> params, const Adam& adam, const Rng& rng) {
+  TrainCheckpoint c;
+  c.config_ini = config_ini;
+  c.global_step = at.step;
+  c.epoch = at.epoch;
+  c.batch_in_epoch = at.batch;
+  c.order = at.order;
+  c.params.assign(params.begin(), params.end());
+  c.adam_steps = adam.steps();
+  c.adam_m = adam.m();
+  c.adam_v = adam.v();
+  std::ostringstream engine;
+  engine << rng.engine();
+  c.rng_engine = engine.str();
+  c.rng_has_spare = rng.has_spare();
+  c.rng_spare = rng.spare();
+  return c;
+}
+
+TrainPosition restore_checkpoint(const TrainCheckpoint& c, Adam& adam, Rng& rng) {
+  adam.restore(c.adam_steps, c.adam_m, c.adam_v);
+  std::istringstream engine(c.rng_engine);
+  std::mt19937_64 mt;
+  engine >> mt;
+  rng.restore(mt, c.rng_has_spare, c.rng_spare);
+  return {c.global_step, c.epoch, c.batch_in_epoch, c.order};
+}
+
+std::vector<uint32_t> shuffled(size_t n, Rng& rng) {
+  std::vector<uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  for (size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+  return order;
+}
+
+}  // namespace qdm

@@ -1,0 +1,62 @@
+#pragma once
+/// What every training loop does with its run file and checkpoint, whatever it trains: /train rows
+/// buffered and flushed every 2 s and before each checkpoint, stop requests (Ctrl-C, --max-steps),
+/// wall time across resumes, and the optimiser and RNG state in and out of checkpoints.
+
+#include <chrono>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "experiments/experiment.h"
+#include "framework/optim.h"
+#include "framework/rng.h"
+
+namespace qdm {
+
+class TrainSession {
+ public:
+  /// `wall_before` and `first_step`: where a resumed run's checkpoint left off (0 when fresh).
+  TrainSession(RunFile& run, const TrainRequest& request, double wall_before, long long first_step);
+
+  /// Seconds of training, resumes included.
+  double wall() const;
+  /// True when training should checkpoint and return before optimiser step `step` + 1.
+  bool stop_requested(long long step) const;
+  /// Buffers a /train row; flushes when the last flush is over 2 s old.
+  void record(TrainRecord row);
+  void flush();
+  /// Flushes, then saves `c` beside the run with its bookkeeping filled in (experiment,
+  /// /train and /epochs row counts, wall time).
+  void checkpoint(TrainCheckpoint c);
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  RunFile& run_;
+  const TrainRequest& request_;
+  double wall_before_;
+  long long first_step_;
+  Clock::time_point start_ = Clock::now(), last_flush_ = Clock::now();
+  std::vector<TrainRecord> pending_;
+};
+
+/// Where a run stands between optimiser steps.
+struct TrainPosition {
+  long long step = 0;           ///< optimiser steps done
+  int epoch = 0;                ///< the epoch in progress (0-based)
+  int batch = 0;                ///< its batches done
+  std::vector<uint32_t> order;  ///< its data order
+};
+
+/// A checkpoint of a run's position, parameters, optimiser and RNG; the experiment adds its own
+/// state (`extra`) before TrainSession::checkpoint saves it.
+TrainCheckpoint make_checkpoint(const std::string& config_ini, const TrainPosition& at,
+                                std::span<const double> params, const Adam& adam, const Rng& rng);
+/// Restores the optimiser and RNG of `c` and returns its position; the caller takes the
+/// parameters and its own state, after checking their sizes.
+TrainPosition restore_checkpoint(const TrainCheckpoint& c, Adam& adam, Rng& rng);
+
+/// A fresh random order of 0..n-1.
+std::vector<uint32_t> shuffled(size_t n, Rng& rng);
+
+}  // namespace qdm

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The latent path through the real CLI on the real MNIST digits (data/ of `qdm data prepare`):
+# the autoencoder-quick preset must reach a held-out reconstruction loss below 0.015 (Huber; a
+# model that outputs the mean image scores about 0.05), then a short conditioned-latent run samples
+# every digit into a PNG with a row per digit, and bad labels, latent sizes and autoencoders are
+# clear errors. Usage: latent_cli_test.sh QDM SOURCE_DIR
+set -uo pipefail
+qdm="$1" src="$2" data="$2/data"
+python=/usr/bin/python3
+if [ ! -e "$data/mnist" ]; then
+  echo "FAIL: no MNIST in $data/mnist; scripts/test prepares it (qdm data prepare --dir data)"
+  exit 1
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$src"
+failed=0 passed=0
+ok() { passed=$((passed + 1)); echo "ok: $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL: $1"; }
+expect_error() {  # expect_error NAME TEXT CMD...: exit status 2 and TEXT on stderr
+  local name="$1" text="$2"
+  shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local status=$?
+  if [ "$status" -eq 2 ] && grep -qF -- "$text" "$tmp/err"; then ok "$name"; else
+    bad "$name: exit $status, stderr: $(cat "$tmp/err")"
+  fi
+}
+
+"$qdm" train --config experiments/configs/autoencoder-quick.ini --set "data.dir=$data" \
+  --out "$tmp/ae.h5" >"$tmp/ae.log" 2>&1 || { cat "$tmp/ae.log"; bad "autoencoder-quick trains"; }
+loss=$("$python" -c "import h5py; print(h5py.File('$tmp/ae.h5')['metrics/best_validation_loss'][()])")
+echo "autoencoder-quick: best held-out Huber loss $loss"
+"$python" -c "import sys; sys.exit(0 if $loss < 0.015 else 1)" && ok "held-out loss $loss < 0.015" ||
+  bad "held-out loss $loss is not below 0.015"
+
+"$qdm" sample --run "$tmp/ae.h5" --count 8 --png "$tmp/recon.png" >/dev/null 2>&1 &&
+  [ -s "$tmp/recon.png" ] && ok "autoencoder reconstructions PNG" || bad "autoencoder sample"
+
+latent=(--config experiments/configs/conditioned-latent-quick.ini --set "data.dir=$data"
+  --set "autoencoder.path=$tmp/ae.h5" --set train.epochs=2)
+"$qdm" train "${latent[@]}" --out "$tmp/cl.h5" >"$tmp/cl.log" 2>&1 || {
+  cat "$tmp/cl.log"
+  bad "conditioned-latent trains"
+}
+"$qdm" sample --run "$tmp/cl.h5" --count 20 --label all --png "$tmp/cl.png" >/dev/null 2>&1 ||
+  bad "sample --label all"
+"$python" - "$tmp/cl.h5" <<'PY' && ok "20 samples, two per digit in order, decoded 28x28, unit latents" || bad "stored samples"
+import sys, h5py, numpy as np
+s = h5py.File(sys.argv[1])["samples/000"]
+assert s["images"].shape == (20, 28, 28), s["images"].shape
+assert list(s["labels"][:]) == [k // 2 for k in range(20)], list(s["labels"][:])
+z = s["latents"][:]
+assert z.shape == (20, 8) and np.allclose((z ** 2).sum(1), 1, atol=1e-9)
+PY
+"$python" - "$tmp/cl.png" <<'PY' && ok "PNG has one row per digit (10 rows of 2)" || bad "PNG layout"
+import sys, struct
+head = open(sys.argv[1], "rb").read(24)
+w, h = struct.unpack(">II", head[16:24])
+# tiles 28 * 4 px with 2 px padding around each: 2 columns, 10 rows
+assert (w, h) == (2 * 112 + 3 * 2, 10 * 112 + 11 * 2), (w, h)
+PY
+
+expect_error "label out of range" "--label 10 is outside 0..9 (or all)" \
+  "$qdm" sample --run "$tmp/cl.h5" --count 4 --label 10
+expect_error "label not a number" "--label 'seven' is not allowed: a label number or all expected" \
+  "$qdm" sample --run "$tmp/cl.h5" --count 4 --label seven
+expect_error "latent size not a power of two" \
+  "config key data.latent_size = 6 is not allowed: a power of two in 2..1024 expected" \
+  "$qdm" train "${latent[@]}" --set data.latent_size=6 --out "$tmp/x.h5"
+expect_error "autoencoder of another latent size" \
+  "has latent size 8, but this config has data.latent_size = 4" \
+  "$qdm" train "${latent[@]}" --set data.latent_size=4 --out "$tmp/x.h5"
+expect_error "a QDM run as the autoencoder" "is a run of experiment 'conditioned-latent', not an autoencoder" \
+  "$qdm" train "${latent[@]}" --set "autoencoder.path=$tmp/cl.h5" --out "$tmp/x.h5"
+[ ! -e "$tmp/x.h5" ] && ok "failed starts wrote no run file" || bad "a failed start left x.h5"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
