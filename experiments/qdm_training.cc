@@ -329,7 +329,8 @@ Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const Param
                         : request.label;
   if (label_count == 0) {
     require(label == SampleRequest::kNoLabel,
-            "--label: this model is unconditioned and takes no label");
+            "--label {}: this model is unconditioned and takes no label",
+            label == SampleRequest::kAllLabels ? "all" : std::to_string(label));
   } else if (label != SampleRequest::kAllLabels) {
     require(label >= 0 && label < label_count, "--label {} is outside 0..{} (or all)", label,
             label_count - 1);

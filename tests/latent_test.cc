@@ -255,7 +255,7 @@ TEST_F(LatentTraining, BadInputIsAClearError) {
       .prepare_training(latent_config(unconditioned, ae4, {"data.latent_size=4", "train.epochs=1"}))
       ->run(urun, {});
   expect_error([&] { unconditioned.sample(u, urun, r); },
-               "--label: this model is unconditioned and takes no label");
+               "--label 3: this model is unconditioned and takes no label");
 }
 
 }  // namespace

@@ -73,7 +73,7 @@ assert "existing run untouched" test "$before" = "$(md5sum "$work/run.h5")"
 check "overwrite" 0 'trained 2 epochs' -- train --config "$cfg" --out "$work/run.h5" --overwrite
 check "unknown key" 2 "^qdm train: error: unknown config key 'train.lrr' \(--set\); known keys: .*train.lr," -- train --config "$cfg" --set train.lrr=1 --out "$work/x.h5"
 check "bad value" 2 "^qdm train: error: config key train.epochs = '-3' \(--set\) is not allowed: an integer in 1..10000000 expected$" -- train --config "$cfg" --set train.epochs=-3 --out "$work/x.h5"
-check "bad value in file" 2 "config key diffusion.schedule = 'sigmoid' \(bad.ini:3\) is not allowed: one of linear, cosine expected" -- train --experiment pixel --config "$here/bad.ini" --out "$work/x.h5"
+check "bad value in file" 2 "config key diffusion.schedule = 'sigmoid' \(bad.ini:3\) is not allowed: one of linear, linear-2023, cosine expected" -- train --experiment pixel --config "$here/bad.ini" --out "$work/x.h5"
 check "missing data set" 2 "^qdm train: error: data set mnist \(train\) not found: looked for train-images-idx3-ubyte" -- train --config "$cfg" --set "data.dir=$work/nothing" --out "$work/x.h5"
 mkdir -p "$work/corrupt/mnist"
 cp "$work/data/mnist/"* "$work/corrupt/mnist/"
