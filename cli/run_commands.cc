@@ -46,11 +46,7 @@ std::string pick_experiment(const std::string& flag, const std::optional<std::st
             "--experiment {} conflicts with experiment = {} in {}", name, *candidate, source);
     name = *candidate;
   }
-  require(!name.empty(), "name the experiment: --experiment NAME (known: {})", [] {
-    std::vector<std::string> names;
-    for (const auto& e : experiment_registry()) names.push_back(e.name);
-    return fmt::format("{}", fmt::join(names, ", "));
-  }());
+  require(!name.empty(), "name the experiment: --experiment NAME (known: {})", experiment_names());
   return name;
 }
 
@@ -62,7 +58,8 @@ int run_train(const std::vector<std::string>& args) {
   int threads = -1;
   long long max_steps = 0;
   po::options_description options("options");
-  options.add_options()("experiment", po::value(&experiment_flag), "experiment to train (pixel)")(
+  const std::string experiment_help = "experiment to train: " + experiment_names();
+  options.add_options()("experiment", po::value(&experiment_flag), experiment_help.c_str())(
       "config", po::value(&config_file), "INI file applied over the experiment's defaults")(
       "set", po::value(&sets)->composing(), "section.key=value override (repeatable)")(
       "out", po::value(&out), "run file to write (HDF5)")("overwrite", "replace an existing --out")(

@@ -73,6 +73,8 @@ struct ExperimentEntry {
   std::unique_ptr<Experiment> (*create)();
 };
 const std::vector<ExperimentEntry>& experiment_registry();
+/// "pixel, latent, ..." for help texts and errors.
+std::string experiment_names();
 /// Throws std::invalid_argument listing the registered names when `name` is not one.
 std::unique_ptr<Experiment> make_experiment(const std::string& name);
 

@@ -23,14 +23,18 @@ const std::vector<ExperimentEntry>& experiment_registry() {
   return entries;
 }
 
-std::unique_ptr<Experiment> make_experiment(const std::string& name) {
+std::string experiment_names() {
   std::vector<std::string> names;
+  for (const auto& e : experiment_registry()) names.push_back(e.name);
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+std::unique_ptr<Experiment> make_experiment(const std::string& name) {
   for (const auto& e : experiment_registry()) {
     if (e.name == name) return e.create();
-    names.push_back(e.name);
   }
   throw std::invalid_argument(
-      fmt::format("unknown experiment '{}'; known experiments: {}", name, fmt::join(names, ", ")));
+      fmt::format("unknown experiment '{}'; known experiments: {}", name, experiment_names()));
 }
 
 }  // namespace qdm

@@ -19,6 +19,36 @@ TEST(Schedule, LinearMatchesTheReferenceLinspace) {
   EXPECT_NEAR(s.alpha_bars[10], prod, 1e-15);
 }
 
+TEST(Schedule, Linear2023IsTheWholeLinspace) {
+  // The 2023 code: betas = np.linspace(4e-3, 0.4, 9), alpha_bar = cumprod(1 - betas), index 0 too.
+  const Schedule s = linear_schedule_2023(8, 4e-3, 0.4);
+  ASSERT_EQ(s.steps(), 8);
+  for (int t = 0; t <= 8; ++t) EXPECT_NEAR(s.betas[t], 4e-3 + (0.4 - 4e-3) * t / 8, 1e-15);
+  EXPECT_NEAR(s.alpha_bars[0], 1 - 4e-3, 1e-15);
+  EXPECT_NEAR(s.alpha_bars[2], (1 - s.betas[0]) * (1 - s.betas[1]) * (1 - s.betas[2]), 1e-15);
+}
+
+// With beta_0 > 0 the step-1 target is x0 noised by alpha_bar_0, as the 2023 code's
+// assemble_input(x0, 0); with beta_0 = 0 it is x0 itself.
+TEST(TrainingPair, PreviousSampleOfStepOneCarriesStepZeroNoise) {
+  const std::vector<double> x0{0.6, 0.8};
+  const auto noise = [](int which, size_t i) {
+    return std::complex<double>(which + 1.0, static_cast<double>(i));
+  };
+  const Schedule s = linear_schedule_2023(4, 0.1, 0.4);
+  const auto p =
+      make_training_pair(x0, 2, s, 1, NoiseCoefficients::Reference, Target::PreviousSample, noise);
+  const double a = std::sqrt(s.alpha_bars[0]), b = 1 - s.alpha_bars[0];
+  std::vector<std::complex<double>> want{a * 0.6 + b * noise(0, 0), a * 0.8 + b * noise(0, 1)};
+  normalise(want);
+  for (int i = 0; i < 2; ++i) EXPECT_NEAR(std::abs(p.target[i] - want[i]), 0.0, 1e-15);
+  const auto clean =
+      make_training_pair(x0, 2, linear_schedule(4, 0.1, 0.4), 1, NoiseCoefficients::Reference,
+                         Target::PreviousSample, noise);
+  EXPECT_EQ(clean.target[0], std::complex<double>(0.6, 0.0));
+  EXPECT_EQ(clean.target[1], std::complex<double>(0.8, 0.0));
+}
+
 TEST(Schedule, CosineFollowsItsFormula) {
   const Schedule s = cosine_schedule(8, 1.0);
   const auto f = [](double t) {
