@@ -251,9 +251,7 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
     while (state.at.batch < steps_per_epoch) {
       if (session.stop_requested(state.at.step)) {
         checkpoint();
-        progress.finish(state.at.step, fmt::format("stopped at epoch {} step {}; checkpoint saved",
-                                                   state.at.epoch + 1, state.at.step));
-        return {false, false, state.at.step, session.wall(), last_loss};
+        return session.stopped(state.at, progress, last_loss);
       }
       const auto items =
           std::span<const uint32_t>(state.at.order)

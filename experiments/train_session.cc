@@ -1,5 +1,7 @@
 #include "experiments/train_session.h"
 
+#include <fmt/format.h>
+
 #include <numeric>
 #include <sstream>
 
@@ -16,6 +18,13 @@ double TrainSession::wall() const {
 bool TrainSession::stop_requested(long long step) const {
   return (request_.stop && request_.stop->load()) ||
          (request_.max_steps > 0 && step - first_step_ >= request_.max_steps);
+}
+
+TrainOutcome TrainSession::stopped(const TrainPosition& at, Progress& progress,
+                                   double last_loss) const {
+  progress.finish(
+      at.step, fmt::format("stopped at epoch {} step {}; checkpoint saved", at.epoch + 1, at.step));
+  return {false, false, at.step, wall(), last_loss};
 }
 
 void TrainSession::record(TrainRecord row) {

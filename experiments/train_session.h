@@ -10,9 +10,18 @@
 
 #include "experiments/experiment.h"
 #include "framework/optim.h"
+#include "framework/progress.h"
 #include "framework/rng.h"
 
 namespace qdm {
+
+/// Where a run stands between optimiser steps.
+struct TrainPosition {
+  long long step = 0;           ///< optimiser steps done
+  int epoch = 0;                ///< the epoch in progress (0-based)
+  int batch = 0;                ///< its batches done
+  std::vector<uint32_t> order;  ///< its data order
+};
 
 class TrainSession {
  public:
@@ -23,6 +32,8 @@ class TrainSession {
   double wall() const;
   /// True when training should checkpoint and return before optimiser step `step` + 1.
   bool stop_requested(long long step) const;
+  /// After the stop's checkpoint: ends the progress line and says where training stopped.
+  TrainOutcome stopped(const TrainPosition& at, Progress& progress, double last_loss) const;
   /// Buffers a /train row; flushes when the last flush is over 2 s old.
   void record(TrainRecord row);
   void flush();
@@ -38,14 +49,6 @@ class TrainSession {
   long long first_step_;
   Clock::time_point start_ = Clock::now(), last_flush_ = Clock::now();
   std::vector<TrainRecord> pending_;
-};
-
-/// Where a run stands between optimiser steps.
-struct TrainPosition {
-  long long step = 0;           ///< optimiser steps done
-  int epoch = 0;                ///< the epoch in progress (0-based)
-  int batch = 0;                ///< its batches done
-  std::vector<uint32_t> order;  ///< its data order
 };
 
 /// A checkpoint of a run's position, parameters, optimiser and RNG; the experiment adds its own

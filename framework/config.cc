@@ -341,6 +341,17 @@ const KeySpec& Config::spec(const std::string& key, ValueType want) const {
   return *s;
 }
 
+int Config::get_power_of_two(const std::string& key, const char* why) const {
+  const long long value = get_int(key);
+  if (value <= 0 || (value & (value - 1)) != 0) {
+    const KeySpec* spec = schema_.find(key);
+    throw std::invalid_argument(fmt::format(
+        "config key {} = {} is not allowed: a power of two in {}..{} expected ({})", key, value,
+        static_cast<long long>(spec->lo), static_cast<long long>(spec->hi), why));
+  }
+  return static_cast<int>(value);
+}
+
 long long Config::get_int(const std::string& key) const {
   spec(key, ValueType::Int);
   return *parse_int(values_.at(key));

@@ -66,6 +66,8 @@ class Config {
   std::optional<std::string> load_ini(const std::filesystem::path& path);
 
   long long get_int(const std::string& key) const;
+  /// An integer key that must also be a power of two; `why` ends the error ("... expected (why)").
+  int get_power_of_two(const std::string& key, const char* why) const;
   double get_real(const std::string& key) const;
   bool get_bool(const std::string& key) const;
   const std::string& get_text(const std::string& key) const;  ///< Text and Choice keys

@@ -131,19 +131,14 @@ struct AeState {
   }
   void restore_extra(const std::vector<double>& e) {
     const size_t nb = buffers.size(), np = params.size();
-    // An empty best model is stored as zero entries; both layouts are accepted.
-    const bool has_best = e.size() == 2 * nb + np + 4;
-    require(has_best || e.size() == nb + 4,
-            "the checkpoint's autoencoder state has {} values; this model needs {} or {}", e.size(),
-            2 * nb + np + 4, nb + 4);
+    require(e.size() == 2 * nb + np + 4,
+            "the checkpoint's autoencoder state has {} values; this model needs {}", e.size(),
+            2 * nb + np + 4);
     auto it = e.begin();
     buffers.assign(it, it + nb);
-    it += nb;
-    if (has_best) {
-      best_params.assign(it, it + np);
-      best_buffers.assign(it + np, it + np + nb);
-      it += np + nb;
-    }
+    best_params.assign(it + nb, it + nb + np);
+    best_buffers.assign(it + nb + np, it + 2 * nb + np);
+    it += 2 * nb + np;
     best_loss = it[0];
     best_epoch = static_cast<int>(it[1]);
     epoch_loss = it[2];
@@ -162,6 +157,9 @@ TrainOutcome AutoencoderTraining::run(RunFile& run, const TrainRequest& request)
 
   AeState st(ae_, s_.adam, s_.seed);
   ae_.init(st.params, st.buffers, st.rng);
+  // Until an epoch has been scored the initial model is the best one, so the state has one shape.
+  st.best_params.assign(st.params.begin(), st.params.end());
+  st.best_buffers.assign(st.buffers.begin(), st.buffers.end());
   double wall_before = 0;
   if (request.checkpoint) {
     const TrainCheckpoint& c = *request.checkpoint;
@@ -198,9 +196,7 @@ TrainOutcome AutoencoderTraining::run(RunFile& run, const TrainRequest& request)
     while (st.at.batch < steps_per_epoch) {
       if (session.stop_requested(st.at.step)) {
         checkpoint();
-        progress.finish(st.at.step, fmt::format("stopped at epoch {} step {}; checkpoint saved",
-                                                st.at.epoch + 1, st.at.step));
-        return {false, false, st.at.step, session.wall(), last_loss};
+        return session.stopped(st.at, progress, last_loss);
       }
       batch_images.clear();
       for (int b = 0; b < B; ++b) {

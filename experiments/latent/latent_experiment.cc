@@ -15,12 +15,7 @@ namespace qdm {
 namespace {
 
 int latent_size(const Config& c) {
-  const int size = static_cast<int>(c.get_int("data.latent_size"));
-  require(std::has_single_bit(static_cast<unsigned>(size)),
-          "config key data.latent_size = {} is not allowed: a power of two in 2..1024 expected "
-          "(the latent's amplitudes fill whole qubits)",
-          size);
-  return size;
+  return c.get_power_of_two("data.latent_size", "the latent's amplitudes fill whole qubits");
 }
 
 /// The autoencoder named by the config, trained first when it is missing and the config asks for

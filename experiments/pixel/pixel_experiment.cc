@@ -14,12 +14,7 @@ namespace qdm {
 namespace {
 
 int image_size(const Config& c) {
-  const int size = static_cast<int>(c.get_int("data.image_size"));
-  require(std::has_single_bit(static_cast<unsigned>(size)),
-          "config key data.image_size = {} is not allowed: a power of two in 2..32 expected "
-          "(size x size amplitudes fill whole qubits)",
-          size);
-  return size;
+  return c.get_power_of_two("data.image_size", "size x size amplitudes fill whole qubits");
 }
 
 }  // namespace
