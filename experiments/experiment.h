@@ -65,6 +65,8 @@ class Experiment {
   /// Generates samples with the parameters stored in `run`.
   virtual SampleSet sample(const Config& config, const RunFile& run,
                            const SampleRequest& request) const = 0;
+  /// Whether samples are generated for a label (SampleRequest::label).
+  virtual bool conditioned(const Config&) const { return false; }
 };
 
 struct ExperimentEntry {

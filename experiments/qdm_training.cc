@@ -299,6 +299,10 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
   run.write_metric("train_steps", static_cast<double>(state.at.step));
   run.write_metric("seconds_per_epoch", seconds / s.epochs);
   run.write_metric("train_samples_per_second", static_cast<double>(state.at.step) * B / seconds);
+  // Trained parameters: the sequential mode's snapshots are copies of one set.
+  run.write_metric(
+      "parameter_count",
+      static_cast<double>(per) * (s.param_mode == ParamMode::PerTimestep ? s.snapshots() : 1));
   run.set_status("complete");
   run.flush();
   TrainOutcome outcome;
@@ -320,19 +324,7 @@ Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const Param
         "the run's parameters are {} x {}; its config describes a denoiser needing {} x {}",
         params.snapshots, params.per_snapshot, rows, per));
   }
-  const int label_count = denoiser.uses_labels() ? kLabelCount : 0;
-  // A conditioned model asked for no label in particular samples all of them.
-  const int label = label_count > 0 && request.label == SampleRequest::kNoLabel
-                        ? SampleRequest::kAllLabels
-                        : request.label;
-  if (label_count == 0) {
-    require(label == SampleRequest::kNoLabel,
-            "--label {}: this model is unconditioned and takes no label",
-            label == SampleRequest::kAllLabels ? "all" : std::to_string(label));
-  } else if (label != SampleRequest::kAllLabels) {
-    require(label >= 0 && label < label_count, "--label {} is outside 0..{} (or all)", label,
-            label_count - 1);
-  }
+  const SampleLabels labels = sample_labels(request, denoiser.uses_labels() ? kLabelCount : 0);
   BackendOptions options;
   options.threads = 1;
   Generated g;
@@ -342,12 +334,8 @@ Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const Param
   g.magnitudes.resize(request.count * dim);
   const int keep = request.trajectory ? T + 1 : 0;
   g.trajectory.resize(static_cast<size_t>(request.count) * keep * dim);
-  // All labels: equal shares in label order, so a grid with per_label columns has a row each.
-  const bool all = label == SampleRequest::kAllLabels;
-  g.per_label = all ? (request.count + label_count - 1) / label_count : 0;
-  for (int k = 0; k < request.count; ++k) {
-    g.labels.push_back(label_count == 0 ? -1 : all ? k / g.per_label : label);
-  }
+  g.per_label = labels.per_label;
+  g.labels = labels.labels;
   constexpr int kChunk = 32;
   const int chunks = (request.count + kChunk - 1) / kChunk;
   const auto start = Clock::now();

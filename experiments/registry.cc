@@ -2,6 +2,7 @@
 #include <fmt/ranges.h>
 
 #include "experiments/autoencoder/autoencoder_experiment.h"
+#include "experiments/classical/ddpm_experiment.h"
 #include "experiments/experiment.h"
 #include "experiments/latent/latent_experiment.h"
 #include "experiments/pixel/pixel_experiment.h"
@@ -19,6 +20,9 @@ const std::vector<ExperimentEntry>& experiment_registry() {
        [] { return std::unique_ptr<Experiment>(std::make_unique<LatentExperiment>(true)); }},
       {"autoencoder", "the classical autoencoder the latent QDMs encode and decode with",
        [] { return std::unique_ptr<Experiment>(std::make_unique<AutoencoderExperiment>()); }},
+      {"classical-ddpm",
+       "classical baseline: an MLP DDPM on the same pixels or latents, conditioned or not",
+       [] { return std::unique_ptr<Experiment>(std::make_unique<ClassicalDdpmExperiment>()); }},
   };
   return entries;
 }

@@ -5,6 +5,8 @@
 #include <numeric>
 #include <sstream>
 
+#include "framework/error.h"
+
 namespace qdm {
 
 TrainSession::TrainSession(RunFile& run, const TrainRequest& request, double wall_before,
@@ -82,6 +84,28 @@ std::vector<uint32_t> shuffled(size_t n, Rng& rng) {
   std::iota(order.begin(), order.end(), 0u);
   for (size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
   return order;
+}
+
+SampleLabels sample_labels(const SampleRequest& request, int label_count) {
+  // A conditioned model asked for no label in particular samples all of them.
+  const int label = label_count > 0 && request.label == SampleRequest::kNoLabel
+                        ? SampleRequest::kAllLabels
+                        : request.label;
+  if (label_count == 0) {
+    require(label == SampleRequest::kNoLabel,
+            "--label {}: this model is unconditioned and takes no label",
+            label == SampleRequest::kAllLabels ? "all" : std::to_string(label));
+  } else if (label != SampleRequest::kAllLabels) {
+    require(label >= 0 && label < label_count, "--label {} is outside 0..{} (or all)", label,
+            label_count - 1);
+  }
+  SampleLabels out;
+  const bool all = label == SampleRequest::kAllLabels;
+  out.per_label = all ? (request.count + label_count - 1) / label_count : 0;
+  for (int k = 0; k < request.count; ++k) {
+    out.labels.push_back(label_count == 0 ? -1 : all ? k / out.per_label : label);
+  }
+  return out;
 }
 
 }  // namespace qdm

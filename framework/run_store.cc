@@ -264,6 +264,75 @@ void RunFile::write_metric(const std::string& name, double value) {
   h5::write_dataset(metrics.get(), name, std::span<const double>(v), {});
 }
 
+void RunFile::write_metric(const std::string& name, double value,
+                           const std::vector<std::pair<std::string, std::string>>& attributes) {
+  write_metric(name, value);
+  const h5::Handle metrics = h5::open_group(file_.get(), "metrics");
+  const h5::Handle set(H5Dopen2(metrics.get(), name.c_str(), H5P_DEFAULT));
+  for (const auto& [key, text] : attributes) h5::write_attribute(set.get(), key, text);
+}
+
+std::map<std::string, double> RunFile::read_metrics() const {
+  std::map<std::string, double> out;
+  const h5::Handle metrics = h5::open_group(file_.get(), "metrics");
+  for (const std::string& name : h5::members(metrics.get())) {
+    const auto v = h5::read_doubles(metrics.get(), name);
+    if (!v.values.empty()) out[name] = v.values[0];
+  }
+  return out;
+}
+
+std::optional<std::string> RunFile::metric_attribute(const std::string& metric,
+                                                     const std::string& attribute) const {
+  const h5::Handle metrics = h5::open_group(file_.get(), "metrics");
+  if (!h5::exists(metrics.get(), metric)) return std::nullopt;
+  const h5::Handle set(H5Dopen2(metrics.get(), metric.c_str(), H5P_DEFAULT));
+  return h5::read_string_attribute(set.get(), attribute);
+}
+
+void RunFile::remove_metrics_with(const std::string& key, const std::string& value) {
+  const h5::Handle metrics = h5::open_group(file_.get(), "metrics");
+  for (const std::string& name : h5::members(metrics.get())) {
+    if (metric_attribute(name, key) == value) h5::remove(metrics.get(), name);
+  }
+}
+
+std::vector<TrainRecord> RunFile::read_train() const {
+  const h5::Handle train = h5::open_group(file_.get(), "train");
+  const hid_t g = train.get();
+  const auto step = h5::read_ints(g, "step").values;
+  const auto epoch = h5::read_ints(g, "epoch").values;
+  const auto loss = h5::read_doubles(g, "loss").values;
+  const auto lr = h5::read_doubles(g, "lr").values;
+  const auto wall = h5::read_doubles(g, "wall_time").values;
+  h5::Array<double> per_t;
+  if (h5::exists(g, "loss_per_t")) per_t = h5::read_doubles(g, "loss_per_t");
+  const size_t width = per_t.dims.size() == 2 ? per_t.dims[1] : 0;
+  std::vector<TrainRecord> rows(step.size());
+  for (size_t k = 0; k < rows.size(); ++k) {
+    rows[k] = {step[k], static_cast<int32_t>(epoch[k]), loss[k], lr[k], wall[k], {}};
+    if (width > 0) {
+      rows[k].loss_per_t.assign(per_t.values.begin() + k * width,
+                                per_t.values.begin() + (k + 1) * width);
+    }
+  }
+  return rows;
+}
+
+std::vector<EpochRecord> RunFile::read_epochs() const {
+  if (!h5::exists(file_.get(), "epochs")) return {};
+  const h5::Handle g = h5::open_group(file_.get(), "epochs");
+  const auto epoch = h5::read_ints(g.get(), "epoch").values;
+  std::vector<std::vector<double>> columns;
+  for (const char* name : kEpochSeries) columns.push_back(h5::read_doubles(g.get(), name).values);
+  std::vector<EpochRecord> rows(epoch.size());
+  for (size_t k = 0; k < rows.size(); ++k) {
+    rows[k] = {static_cast<int32_t>(epoch[k]), columns[0][k], columns[1][k], columns[2][k],
+               columns[3][k]};
+  }
+  return rows;
+}
+
 void RunFile::flush() { h5::flush(file_.get()); }
 
 }  // namespace qdm

@@ -6,8 +6,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "framework/hdf5_io.h"
@@ -105,7 +108,21 @@ class RunFile {
   std::vector<std::string> sample_sets() const;
   SampleSet read_samples(const std::string& name) const;
 
+  /// The whole /train series, and /epochs (empty when the run has none).
+  std::vector<TrainRecord> read_train() const;
+  std::vector<EpochRecord> read_epochs() const;
+
   void write_metric(const std::string& name, double value);
+  /// A metric with text attributes (its definition, sample sizes, ...).
+  void write_metric(const std::string& name, double value,
+                    const std::vector<std::pair<std::string, std::string>>& attributes);
+  /// Every /metrics entry by name.
+  std::map<std::string, double> read_metrics() const;
+  /// One metric's text attribute, if it has it.
+  std::optional<std::string> metric_attribute(const std::string& metric,
+                                              const std::string& attribute) const;
+  /// Drops the metrics whose attribute `key` is `value`: a new analysis replaces all of its own.
+  void remove_metrics_with(const std::string& key, const std::string& value);
   void flush();
 
  private:

@@ -11,21 +11,8 @@ if [ ! -e "$data/mnist" ]; then
   echo "FAIL: no MNIST in $data/mnist; scripts/test prepares it (qdm data prepare --dir data)"
   exit 1
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/check_lib.sh"
 cd "$src"
-failed=0 passed=0
-ok() { passed=$((passed + 1)); echo "ok: $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $1"; }
-expect_error() {  # expect_error NAME TEXT CMD...: exit status 2 and TEXT on stderr
-  local name="$1" text="$2"
-  shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local status=$?
-  if [ "$status" -eq 2 ] && grep -qF -- "$text" "$tmp/err"; then ok "$name"; else
-    bad "$name: exit $status, stderr: $(cat "$tmp/err")"
-  fi
-}
 
 "$qdm" train --config experiments/configs/autoencoder-quick.ini --set "data.dir=$data" \
   --out "$tmp/ae.h5" >"$tmp/ae.log" 2>&1 || { cat "$tmp/ae.log"; bad "autoencoder-quick trains"; }

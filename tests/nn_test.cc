@@ -86,6 +86,46 @@ TEST(Layers, GradientsMatchFiniteDifferences) {
   check_gradients(single(unflatten({3, 2, 4})), 2, 11, true);
   // ReLU's kink: Gaussian inputs are almost surely 1e-6 away from 0.
   check_gradients(single(relu({2, 5, 5})), 2, 12, true);
+  // Max pooling: Gaussian inputs have no ties, so the winner is stable under +-1e-6.
+  check_gradients(single(max_pool2d({3, 6, 7}, 2)), 2, 13, true);
+}
+
+TEST(Layers, MaxPoolTakesEachWindowsMaximumAndDropsTheRaggedEdge) {
+  const auto pool = max_pool2d({1, 3, 5}, 2);
+  EXPECT_EQ(pool->output_shape(), (Shape{1, 1, 2}));
+  // Row-major 3x5: the windows are rows 0-1 x columns 0-1 and 2-3; row 2 and column 4 drop.
+  const std::vector<double> x = {1, 9, 2, 3, 99, 4, 0, 8, -1, 99, 99, 99, 99, 99, 99};
+  std::vector<double> none;
+  EXPECT_EQ(from_batch(pool->forward(to_batch(x, 1, {1, 3, 5}), {}, none, false, nullptr)),
+            (std::vector<double>{9, 8}));
+}
+
+TEST(Losses, CrossEntropyMatchesItsDefinitionAndFiniteDifferences) {
+  Rng rng(14);
+  const int classes = 4, n = 3;
+  Eigen::MatrixXd logits(classes, n);
+  for (double& v : logits.reshaped()) v = 3 * rng.normal();
+  const std::vector<int> labels = {2, 0, 3};
+  Eigen::MatrixXd grad;
+  const double loss = cross_entropy(logits, labels, &grad);
+  double want = 0;
+  for (int i = 0; i < n; ++i) {
+    double partition = 0;
+    for (int k = 0; k < classes; ++k) partition += std::exp(logits(k, i));
+    want -= logits(labels[i], i) - std::log(partition);
+  }
+  EXPECT_NEAR(loss, want / n, 1e-12);
+  EXPECT_NEAR(softmax(logits).colwise().sum().maxCoeff(), 1.0, 1e-12);
+  const double h = 1e-6;
+  for (Eigen::Index k = 0; k < logits.size(); ++k) {
+    Eigen::MatrixXd up = logits, down = logits;
+    up.reshaped()(k) += h;
+    down.reshaped()(k) -= h;
+    const double fd =
+        (cross_entropy(up, labels, nullptr) - cross_entropy(down, labels, nullptr)) / (2 * h);
+    EXPECT_NEAR(grad.reshaped()(k), fd, 1e-8);
+  }
+  EXPECT_THROW(cross_entropy(logits, std::vector<int>{2, 0, 4}, nullptr), std::invalid_argument);
 }
 
 TEST(Layers, SmallConvAutoencoderChainMatchesFiniteDifferences) {

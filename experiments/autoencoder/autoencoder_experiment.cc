@@ -409,4 +409,38 @@ void train_autoencoder_file(const std::filesystem::path& config_file,
   require(outcome.completed, "training the autoencoder '{}' stopped early", out.string());
 }
 
+void add_autoencoder_keys(ConfigSchema& s) {
+  s.integer("data.latent_size", 8, 2, 1024, "latent values: a power of two, 8 -> 3 data qubits");
+  s.text("autoencoder.path", "runs/autoencoder.h5",
+         "finished autoencoder run (qdm train --experiment autoencoder) that encodes and decodes");
+  s.boolean("autoencoder.train_if_missing", true,
+            "train the autoencoder into autoencoder.path first when that file does not exist");
+  s.text("autoencoder.config", "",
+         "INI file of that autoencoder training (empty: the autoencoder experiment's defaults)");
+}
+
+TrainedAutoencoder autoencoder_for(const Config& c, bool may_train) {
+  const std::filesystem::path path = c.get_text("autoencoder.path");
+  if (!std::filesystem::exists(path)) {
+    require(may_train && c.get_bool("autoencoder.train_if_missing"),
+            "autoencoder.path = '{}' does not exist: train one with qdm train --experiment "
+            "autoencoder --out {}, or set autoencoder.train_if_missing = true",
+            path.string(), path.string());
+    fmt::print(
+        stderr, "training the autoencoder {} first (config: {})\n", path.string(),
+        c.get_text("autoencoder.config").empty() ? "defaults" : c.get_text("autoencoder.config"));
+    train_autoencoder_file(c.get_text("autoencoder.config"), path);
+  }
+  TrainedAutoencoder ae = load_autoencoder(path);
+  const int want =
+                c.get_power_of_two("data.latent_size", "the latent's amplitudes fill whole qubits"),
+            have = ae.model->spec().latent;
+  if (have != want) {
+    throw DataError(fmt::format(
+        "autoencoder '{}' has latent size {}, but this config has data.latent_size = {}",
+        path.string(), have, want));
+  }
+  return ae;
+}
+
 }  // namespace qdm

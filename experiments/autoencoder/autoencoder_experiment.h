@@ -34,6 +34,12 @@ struct TrainedAutoencoder {
 /// finished training.
 TrainedAutoencoder load_autoencoder(const std::filesystem::path& path);
 
+/// data.latent_size and the autoencoder.* keys of the experiments that work on latents.
+void add_autoencoder_keys(ConfigSchema& schema);
+/// The autoencoder those keys name, trained first when it is missing and `may_train` and the
+/// config allow it; its latent size must be data.latent_size (a power of two).
+TrainedAutoencoder autoencoder_for(const Config& config, bool may_train);
+
 /// Trains an autoencoder with the config in `config_file` (empty: the defaults) into a new run
 /// file `out`, as `qdm train --experiment autoencoder --out OUT` would.
 void train_autoencoder_file(const std::filesystem::path& config_file,

@@ -18,30 +18,6 @@ int latent_size(const Config& c) {
   return c.get_power_of_two("data.latent_size", "the latent's amplitudes fill whole qubits");
 }
 
-/// The autoencoder named by the config, trained first when it is missing and the config asks for
-/// that; its latent size must be the config's.
-TrainedAutoencoder autoencoder(const Config& c, bool may_train) {
-  const std::filesystem::path path = c.get_text("autoencoder.path");
-  if (!std::filesystem::exists(path)) {
-    require(may_train && c.get_bool("autoencoder.train_if_missing"),
-            "autoencoder.path = '{}' does not exist: train one with qdm train --experiment "
-            "autoencoder --out {}, or set autoencoder.train_if_missing = true",
-            path.string(), path.string());
-    fmt::print(
-        stderr, "training the autoencoder {} first (config: {})\n", path.string(),
-        c.get_text("autoencoder.config").empty() ? "defaults" : c.get_text("autoencoder.config"));
-    train_autoencoder_file(c.get_text("autoencoder.config"), path);
-  }
-  TrainedAutoencoder ae = load_autoencoder(path);
-  const int want = latent_size(c), have = ae.model->spec().latent;
-  if (have != want) {
-    throw DataError(fmt::format(
-        "autoencoder '{}' has latent size {}, but this config has data.latent_size = {}",
-        path.string(), have, want));
-  }
-  return ae;
-}
-
 }  // namespace
 
 ConfigSchema LatentExperiment::schema() const {
@@ -50,13 +26,7 @@ ConfigSchema LatentExperiment::schema() const {
                       "encode at most this many images (file order) before drawing the subset");
   s.integer("data.length", 2048, 1, 10'000'000,
             "random subset of encoded images trained on (the reference's DATA_LENGTH)");
-  s.integer("data.latent_size", 8, 2, 1024, "latent values: a power of two, 8 -> 3 data qubits");
-  s.text("autoencoder.path", "runs/autoencoder.h5",
-         "finished autoencoder run (qdm train --experiment autoencoder) that encodes and decodes");
-  s.boolean("autoencoder.train_if_missing", true,
-            "train the autoencoder into autoencoder.path first when that file does not exist");
-  s.text("autoencoder.config", "",
-         "INI file of that autoencoder training (empty: the autoencoder experiment's defaults)");
+  add_autoencoder_keys(s);
   s.integer("model.s1_layers", 15, 0, 500, "StronglyEntanglingLayers before the ancilla (S1)");
   s.integer("model.l_layers", 20, 0, 500, "StronglyEntanglingLayers with the ancilla (L)");
   s.integer("model.s2_layers", 15, 0, 500, "StronglyEntanglingLayers after the measurement (S2)");
@@ -101,7 +71,7 @@ std::unique_ptr<Training> LatentExperiment::prepare_training(const Config& c) co
       require(label < kLabelCount, "label {} is outside 0..{}", label, kLabelCount - 1);
     }
   }
-  const TrainedAutoencoder ae = autoencoder(c, true);
+  const TrainedAutoencoder ae = autoencoder_for(c, true);
   const std::vector<double> latents = ae.encode(images.vectors, static_cast<int>(images.count()));
 
   // The reference's random subset: a seeded permutation, its first data.length entries.
@@ -129,7 +99,7 @@ SampleSet LatentExperiment::sample(const Config& c, const RunFile& run,
                                    const SampleRequest& request) const {
   const Pipeline pipeline = denoiser(c);
   const QdmSettings settings = read_qdm_settings(c);
-  const TrainedAutoencoder ae = autoencoder(c, false);
+  const TrainedAutoencoder ae = autoencoder_for(c, false);
   const Generated g = sample_qdm(pipeline, settings, run.read_params(), request);
   const int n = static_cast<int>(g.labels.size()), z = static_cast<int>(g.dim);
   SampleSet s;

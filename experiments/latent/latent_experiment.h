@@ -17,6 +17,7 @@ class LatentExperiment : public Experiment {
   std::unique_ptr<Training> prepare_training(const Config& config) const override;
   SampleSet sample(const Config& config, const RunFile& run,
                    const SampleRequest& request) const override;
+  bool conditioned(const Config&) const override { return conditioned_; }
 
   /// The denoiser this config describes (1110 parameters for conditioned-latent, 510 for latent).
   Pipeline denoiser(const Config& config) const;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 
 #include "framework/error.h"
 
@@ -343,6 +344,67 @@ class Reshape : public Layer {
   bool to_features_;
 };
 
+/// MaxPool2d with a k x k window and stride k (floor: a ragged edge is dropped, as torch does).
+/// The backward pass routes each gradient to the input that won its window.
+class MaxPool : public Layer {
+ public:
+  MaxPool(Shape in, int k) : in_(in), k_(k), out_{in.c, in.h / k, in.w / k} {
+    require(k >= 1 && out_.h >= 1 && out_.w >= 1, "a {}x{} pool does not fit a {}x{} input", k, k,
+            in.h, in.w);
+  }
+  std::string describe() const override { return fmt::format("MaxPool2d({})", k_); }
+  Shape input_shape() const override { return in_; }
+  Shape output_shape() const override { return out_; }
+  Batch forward(const Batch& in, std::span<const double>, std::span<double>, bool,
+                Saved* saved) const override {
+    MatrixXd out(in_.c, static_cast<Eigen::Index>(in.n) * out_.pixels());
+    // The winner's column in the input, stored as a double so it travels in Saved.
+    MatrixXd winner(out.rows(), out.cols());
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < in.n; ++i) {
+      for (int oy = 0; oy < out_.h; ++oy) {
+        for (int ox = 0; ox < out_.w; ++ox) {
+          const Eigen::Index o = (static_cast<Eigen::Index>(i) * out_.h + oy) * out_.w + ox;
+          for (int c = 0; c < in_.c; ++c) {
+            double best = -std::numeric_limits<double>::infinity();
+            Eigen::Index at = 0;
+            for (int ky = 0; ky < k_; ++ky) {
+              for (int kx = 0; kx < k_; ++kx) {
+                const Eigen::Index p =
+                    (static_cast<Eigen::Index>(i) * in_.h + oy * k_ + ky) * in_.w + ox * k_ + kx;
+                if (in.m(c, p) > best) {
+                  best = in.m(c, p);
+                  at = p;
+                }
+              }
+            }
+            out(c, o) = best;
+            winner(c, o) = static_cast<double>(at);
+          }
+        }
+      }
+    }
+    if (saved) saved->m = {std::move(winner)};
+    return like(in, out_, std::move(out));
+  }
+  Batch backward(const Batch& g, std::span<const double>, const Saved& saved,
+                 std::span<double>) const override {
+    MatrixXd grad = MatrixXd::Zero(in_.c, static_cast<Eigen::Index>(g.n) * in_.pixels());
+    const MatrixXd& winner = saved.m[0];
+    for (Eigen::Index o = 0; o < g.m.cols(); ++o) {
+      for (int c = 0; c < in_.c; ++c) {
+        grad(c, static_cast<Eigen::Index>(winner(c, o))) += g.m(c, o);
+      }
+    }
+    return like(g, in_, std::move(grad));
+  }
+
+ private:
+  Shape in_;
+  int k_;
+  Shape out_;
+};
+
 class NormaliseAbs : public Layer {
  public:
   explicit NormaliseAbs(int features) : features_(features) {}
@@ -414,6 +476,7 @@ std::unique_ptr<Layer> sigmoid(Shape in) {
 }
 std::unique_ptr<Layer> flatten(Shape in) { return std::make_unique<Reshape>(in, true); }
 std::unique_ptr<Layer> unflatten(Shape out) { return std::make_unique<Reshape>(out, false); }
+std::unique_ptr<Layer> max_pool2d(Shape in, int k) { return std::make_unique<MaxPool>(in, k); }
 std::unique_ptr<Layer> normalise_abs(int features) {
   return std::make_unique<NormaliseAbs>(features);
 }

@@ -72,6 +72,8 @@ std::unique_ptr<Layer> conv_transpose2d(Shape in, int out_channels, Window windo
 std::unique_ptr<Layer> batch_norm(Shape in);
 std::unique_ptr<Layer> relu(Shape in);
 std::unique_ptr<Layer> sigmoid(Shape in);
+/// MaxPool2d(k): (c, h, w) -> (c, h / k, w / k), windows of k x k with stride k.
+std::unique_ptr<Layer> max_pool2d(Shape in, int k);
 /// (c, h, w) -> (c h w) features in (c, y, x) order, and back.
 std::unique_ptr<Layer> flatten(Shape in);
 std::unique_ptr<Layer> unflatten(Shape out);

@@ -43,6 +43,15 @@ class Network {
 double huber_loss(const Eigen::MatrixXd& prediction, const Eigen::MatrixXd& target, double delta,
                   Eigen::MatrixXd* grad);
 
+/// Column-wise softmax of (classes x n) logits.
+Eigen::MatrixXd softmax(const Eigen::MatrixXd& logits);
+/// torch.nn.CrossEntropyLoss (mean over items) of (classes x n) logits; writes d loss / d logits.
+double cross_entropy(const Eigen::MatrixXd& logits, std::span<const int> labels,
+                     Eigen::MatrixXd* grad);
+/// torch.nn.MSELoss (mean over every element); writes d loss / d prediction into `grad`.
+double mse_loss(const Eigen::MatrixXd& prediction, const Eigen::MatrixXd& target,
+                Eigen::MatrixXd* grad);
+
 struct AutoencoderSpec {
   std::string architecture = "conv";  ///< conv (the reference's, 28x28 only) or mlp
   int latent = 8;

@@ -1,0 +1,299 @@
+#include "analysis/analyze.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <map>
+
+#include "analysis/plot.h"
+#include "experiments/experiment.h"
+#include "experiments/train_session.h"
+#include "framework/datasets.h"
+#include "framework/error.h"
+#include "framework/image_ops.h"
+#include "framework/png_grid.h"
+#include "framework/run_store.h"
+
+namespace qdm::analysis {
+namespace {
+
+constexpr int kDefaultCount = 200;
+constexpr int kTrajectoryChains = 10;
+const char* const kWrittenBy = "qdm analyze";
+
+struct RunContext {
+  std::string experiment_name;
+  std::unique_ptr<Experiment> experiment;
+  std::unique_ptr<Config> config;
+};
+
+RunContext open_context(const RunFile& run) {
+  RunContext c;
+  c.experiment_name = run.attribute("experiment");
+  c.experiment = make_experiment(c.experiment_name);
+  c.config = std::make_unique<Config>(c.experiment->schema());
+  c.config->apply_ini(run.attribute("config"), "the run's config");
+  return c;
+}
+
+/// Real images of `split` with a label in `classes` (all when empty), as 0..1 pixels resized to
+/// the samples' rows x cols and then into the classifier's domain, so real and generated images
+/// take the same path.
+ImageSet real_images(const LabelledImages& data, const std::vector<int>& classes, int rows,
+                     int cols) {
+  std::vector<double> pixels;
+  std::vector<int> labels;
+  const size_t size = static_cast<size_t>(data.rows) * data.cols;
+  for (size_t k = 0; k < data.size(); ++k) {
+    const int label = data.labels[k];
+    if (!classes.empty() && std::find(classes.begin(), classes.end(), label) == classes.end()) {
+      continue;
+    }
+    std::vector<double> v(size);
+    for (size_t p = 0; p < size; ++p) v[p] = data.pixels[k * size + p] / 255.0;
+    if (rows != data.rows || cols != data.cols) {
+      v = resize_bilinear(v, data.rows, data.cols, rows, cols);
+    }
+    pixels.insert(pixels.end(), v.begin(), v.end());
+    labels.push_back(label);
+  }
+  return to_classifier_domain(pixels, rows, cols, std::move(labels));
+}
+
+/// One real training image per generated one: for each requested label a random image of it
+/// (for unconditioned samples, of any of the run's classes). Seeded, so reruns agree.
+ImageSet floor_sample(const ImageSet& real, const std::vector<int>& wanted, uint64_t seed) {
+  std::map<int, std::vector<int>> by_label;
+  for (int k = 0; k < real.count(); ++k) by_label[real.labels[k]].push_back(k);
+  Rng rng(splitmix64(seed ^ 0xf100d));
+  ImageSet out;
+  for (int label : wanted) {
+    const std::vector<int>* pool = nullptr;
+    std::vector<int> any;
+    if (label >= 0) {
+      const auto it = by_label.find(label);
+      if (it == by_label.end()) {
+        throw DataError(fmt::format(
+            "samples were generated for label {}, but the run's data (data.classes) has no "
+            "training images of it to compare with",
+            label));
+      }
+      pool = &it->second;
+    } else {
+      any.resize(real.count());
+      for (int k = 0; k < real.count(); ++k) any[k] = k;
+      pool = &any;
+    }
+    const int k = (*pool)[rng.below(pool->size())];
+    const auto img = real.image(k);
+    out.pixels.insert(out.pixels.end(), img.begin(), img.end());
+    out.labels.push_back(label >= 0 ? label : real.labels[k]);
+  }
+  return out;
+}
+
+std::string fresh_or_stored(RunFile& run, const RunContext& ctx, const AnalyzeOptions& o,
+                            SampleSet* out) {
+  const std::vector<std::string> stored = run.sample_sets();
+  if (!o.sample_set.empty()) {
+    if (std::find(stored.begin(), stored.end(), o.sample_set) == stored.end()) {
+      throw std::invalid_argument(fmt::format(
+          "--samples {}: the run has no such sample set (stored: {})", o.sample_set,
+          stored.empty() ? std::string("none") : fmt::format("{}", fmt::join(stored, ", "))));
+    }
+    *out = run.read_samples(o.sample_set);
+    return o.sample_set;
+  }
+  if (o.count == 0 && !stored.empty()) {
+    *out = run.read_samples(stored.back());
+    return stored.back();
+  }
+  SampleRequest request;
+  request.count = o.count > 0 ? o.count : kDefaultCount;
+  request.seed = o.seed;
+  request.backend = o.backend;
+  request.label = ctx.experiment->conditioned(*ctx.config) ? SampleRequest::kAllLabels
+                                                           : SampleRequest::kNoLabel;
+  fmt::print(stderr, "generating {} samples{}\n", request.count,
+             request.label == SampleRequest::kAllLabels ? " (equal shares of every label)" : "");
+  *out = ctx.experiment->sample(*ctx.config, run, request);
+  return o.store ? run.add_samples(*out) : std::string("(not stored)");
+}
+
+/// The autoencoder's sample sets are (original, reconstruction) pairs: its reconstructions are
+/// what is scored.
+void keep_reconstructions(SampleSet& s) {
+  const size_t size = static_cast<size_t>(s.rows) * s.cols;
+  std::vector<double> images;
+  std::vector<int32_t> labels;
+  for (size_t k = 1; k < s.count(); k += 2) {
+    images.insert(images.end(), s.images.begin() + k * size, s.images.begin() + (k + 1) * size);
+    labels.push_back(-1);
+  }
+  s.images = std::move(images);
+  s.labels = std::move(labels);
+  s.grid_columns = 0;
+}
+
+void write_trajectory_png(const RunContext& ctx, const RunFile& run, const AnalyzeOptions& o,
+                          const std::filesystem::path& png) {
+  SampleRequest request;
+  request.count = kTrajectoryChains;
+  request.seed = o.seed;
+  request.trajectory = true;
+  request.backend = o.backend;
+  request.label = ctx.experiment->conditioned(*ctx.config) ? SampleRequest::kAllLabels
+                                                           : SampleRequest::kNoLabel;
+  const SampleSet s = ctx.experiment->sample(*ctx.config, run, request);
+  // One row per chain: the noise on the left, each denoising step to the right.
+  GridOptions grid;
+  grid.columns = s.trajectory_steps;
+  write_png_grid(png, s.trajectory, static_cast<int>(s.count()) * s.trajectory_steps, s.rows,
+                 s.cols, grid);
+}
+
+}  // namespace
+
+bool write_loss_plot(const std::filesystem::path& path, const std::filesystem::path& png) {
+  const RunFile run = RunFile::open(path, false);
+  const std::vector<TrainRecord> rows = run.read_train();
+  if (rows.empty()) return false;
+  const std::vector<EpochRecord> epochs = run.read_epochs();
+  LinePlot plot;
+  plot.title = fmt::format("{}: training loss", path.filename().string());
+  plot.log_y = true;
+  if (!epochs.empty()) {
+    plot.x_label = "epoch";
+    plot.y_label = "loss";
+    Series train{"training", {}, {}, true}, held{"held-out", {}, {}, true};
+    for (const EpochRecord& e : epochs) {
+      train.x.push_back(e.epoch + 1);
+      train.y.push_back(e.train_loss);
+      held.x.push_back(e.epoch + 1);
+      held.y.push_back(e.validation_loss);
+    }
+    plot.series = {train, held};
+  } else {
+    // Mean loss per epoch: a step-by-step curve of small batches is mostly noise.
+    std::map<int, std::vector<double>> per_epoch;
+    for (const TrainRecord& r : rows) {
+      std::vector<double>& acc = per_epoch[r.epoch];
+      const size_t width = 1 + r.loss_per_t.size();
+      if (acc.empty()) acc.assign(width + 1, 0.0);
+      acc[0] += r.loss;
+      for (size_t t = 0; t < r.loss_per_t.size(); ++t) acc[1 + t] += r.loss_per_t[t];
+      acc.back() += 1;
+    }
+    plot.x_label = "epoch";
+    plot.y_label = "mean loss over the epoch's steps";
+    const size_t T = rows.front().loss_per_t.size();
+    Series all{"all steps", {}, {}, false};
+    std::vector<Series> per_t(T);
+    for (size_t t = 0; t < T; ++t) per_t[t].label = fmt::format("t = {}", t + 1);
+    for (const auto& [epoch, acc] : per_epoch) {
+      const double n = acc.back();
+      all.x.push_back(epoch + 1);
+      all.y.push_back(acc[0] / n);
+      for (size_t t = 0; t < T; ++t) {
+        per_t[t].x.push_back(epoch + 1);
+        per_t[t].y.push_back(acc[1 + t] / n);
+      }
+    }
+    plot.series = {all};
+    // Per-step curves where there are few enough to tell apart.
+    if (T > 0 && T <= 10) plot.series.insert(plot.series.end(), per_t.begin(), per_t.end());
+  }
+  write_line_plot(png, plot);
+  return true;
+}
+
+Analysis analyze_run(const std::filesystem::path& path, const AnalyzeOptions& o) {
+  RunFile run = RunFile::open(path, o.store);
+  const std::string status = run.attribute("status");
+  if (status != "complete") {
+    throw DataError(fmt::format(
+        "run '{}' has status '{}': only a finished run can be analysed (qdm train --resume --out "
+        "{} finishes it)",
+        path.string(), status, path.string()));
+  }
+  const RunContext ctx = open_context(run);
+  Analysis a;
+  a.experiment = ctx.experiment_name;
+
+  SampleSet samples;
+  a.sample_set = fresh_or_stored(run, ctx, o, &samples);
+  if (ctx.experiment_name == "autoencoder") keep_reconstructions(samples);
+  a.samples = static_cast<int>(samples.count());
+
+  const Config& c = *ctx.config;
+  const std::string dataset = c.get_text("data.dataset");
+  const std::filesystem::path data_dir =
+      o.data_dir.empty() ? std::filesystem::path(c.get_text("data.dir")) : o.data_dir;
+  const std::vector<int> classes = c.get_int_list("data.classes");
+  ClassifierSettings settings;
+  settings.seed = o.classifier_seed;
+  const std::filesystem::path classifier_path =
+      o.classifier.empty() ? default_classifier_path(data_dir, dataset, o.classifier_seed)
+                           : o.classifier;
+  const EvalClassifier classifier =
+      load_or_train_classifier(classifier_path, data_dir, dataset, settings);
+  a.classifier_accuracy = classifier.test_accuracy;
+
+  MetricInputs in;
+  in.classes = classes;
+  std::vector<int> labels(samples.labels.begin(), samples.labels.end());
+  in.generated = to_classifier_domain(samples.images, samples.rows, samples.cols, labels);
+  in.reference =
+      real_images(load_dataset(data_dir, dataset, "t10k"), classes, samples.rows, samples.cols);
+  const ImageSet train =
+      real_images(load_dataset(data_dir, dataset, "train"), classes, samples.rows, samples.cols);
+  in.floor = floor_sample(train, labels, o.seed);
+  a.metrics = sample_metrics(classifier, in);
+
+  if (o.store) {
+    run.remove_metrics_with("written_by", kWrittenBy);
+    for (const Metric& m : a.metrics) {
+      run.write_metric(
+          m.name, m.value,
+          {{"written_by", kWrittenBy},
+           {"definition", m.definition},
+           {"samples", std::to_string(m.samples)},
+           {"reference_images", std::to_string(m.reference)},
+           {"sample_set", a.sample_set},
+           {"classifier", classifier_path.string()},
+           {"classifier_test_accuracy", fmt::format("{:.4f}", a.classifier_accuracy)}});
+    }
+    run.flush();
+  }
+
+  if (!o.png_prefix.empty()) {
+    const std::string prefix = o.png_prefix.string();
+    const std::filesystem::path grid = prefix + "-samples.png";
+    GridOptions options;
+    options.columns = samples.grid_columns;
+    write_png_grid(grid, samples.images, static_cast<int>(samples.count()), samples.rows,
+                   samples.cols, options);
+    a.pictures.push_back(grid);
+    const std::filesystem::path loss = prefix + "-loss.png";
+    if (write_loss_plot(path, loss)) a.pictures.push_back(loss);
+    if (ctx.experiment_name != "autoencoder") {
+      const std::filesystem::path trajectory = prefix + "-trajectory.png";
+      write_trajectory_png(ctx, run, o, trajectory);
+      a.pictures.push_back(trajectory);
+    }
+  }
+  return a;
+}
+
+std::string format_metrics(const Analysis& a) {
+  std::string out =
+      fmt::format("{:<22} {:>10}  {:>8}  {:>9}\n", "metric", "value", "samples", "reference");
+  for (const Metric& m : a.metrics) {
+    out += fmt::format("{:<22} {:>10.4f}  {:>8}  {:>9}\n", m.name, m.value, m.samples,
+                       m.reference ? std::to_string(m.reference) : std::string("-"));
+  }
+  return out;
+}
+
+}  // namespace qdm::analysis

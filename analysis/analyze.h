@@ -1,0 +1,44 @@
+#pragma once
+/// `qdm analyze`: the metrics and pictures of one run file. Samples come from a set stored in the
+/// run or are generated (and stored) first; metrics go into the run's /metrics with their
+/// definitions and sample sizes as attributes.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "analysis/sample_metrics.h"
+
+namespace qdm::analysis {
+
+struct AnalyzeOptions {
+  std::string sample_set;  ///< a stored set ("000"); empty: the newest, or new ones
+  int count = 0;           ///< > 0: generate this many new samples (default 200 when none stored)
+  uint64_t seed = 1;       ///< of new samples and of the real floor sample
+  std::filesystem::path data_dir;    ///< empty: the run's data.dir
+  std::filesystem::path classifier;  ///< empty: DATA_DIR/classifiers/DATASET-seedS.h5
+  uint64_t classifier_seed = 1;
+  bool store = true;                 ///< write the metrics (and new samples) into the run
+  std::filesystem::path png_prefix;  ///< PNGs at PREFIX-samples.png, ...; empty: none
+  std::string backend;               ///< new samples on this backend (empty: the run's)
+};
+
+struct Analysis {
+  std::string experiment, sample_set;
+  int samples = 0;
+  double classifier_accuracy = 0;
+  std::vector<Metric> metrics;
+  std::vector<std::filesystem::path> pictures;
+};
+
+Analysis analyze_run(const std::filesystem::path& run, const AnalyzeOptions& options);
+
+/// The metrics as an aligned text table.
+std::string format_metrics(const Analysis& analysis);
+
+/// The loss-curve PNG of a run (per diffusion step where it has loss_per_t; train and held-out
+/// loss per epoch where it has /epochs). Returns false when the run has no training rows.
+bool write_loss_plot(const std::filesystem::path& run, const std::filesystem::path& png);
+
+}  // namespace qdm::analysis

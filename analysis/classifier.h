@@ -1,0 +1,78 @@
+#pragma once
+/// The evaluation classifier of the sample metrics: the reference's CNN (Conv(1->32, k3, p1) ReLU
+/// MaxPool2, FC 6272->256->128->10), trained once per data set and seed on the training split and
+/// cached as an HDF5 file with its test accuracy. Its 128-d penultimate activations are the
+/// features FID is computed on.
+
+#include <Eigen/Dense>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "framework/idx.h"
+#include "framework/nn/network.h"
+
+namespace qdm::analysis {
+
+inline constexpr int kClassifierSide = 28;
+inline constexpr int kFeatureSize = 128;
+
+struct ClassifierSettings {
+  int epochs = 20;
+  int batch_size = 64;
+  double lr = 1e-3;
+  double lr_gamma = 0.85;  ///< per epoch
+  // Training images are distorted at random by up to these (0 everywhere: no augmentation).
+  double max_shift = 2;  ///< pixels
+  double max_rotation_degrees = 10;
+  double max_scale = 0.08;  ///< relative
+  uint64_t seed = 1;
+};
+
+class EvalClassifier {
+ public:
+  EvalClassifier();
+  int num_params() const { return body_.num_params() + head_.num_params(); }
+  std::string describe() const;
+
+  /// n images of 28 x 28 values in [0, 1]: n x 128 features and n x 10 class probabilities.
+  Eigen::MatrixXd features(std::span<const double> images, int n) const;
+  Eigen::MatrixXd probabilities(std::span<const double> images, int n) const;
+  /// Share of `images` whose most probable class is their label.
+  double accuracy(std::span<const double> images, std::span<const int> labels) const;
+
+  /// One optimiser step's loss and gradient for a batch, in training mode.
+  double train_batch(std::span<const double> images, std::span<const int> labels,
+                     std::span<double> grad) const;
+
+  std::vector<double> params;
+  std::string dataset;
+  uint64_t seed = 0;
+  double test_accuracy = 0;
+  long long train_images = 0, test_images = 0;
+  int epochs = 0;
+
+ private:
+  Eigen::MatrixXd penultimate(std::span<const double> images, int n) const;
+  nn::Network body_, head_;
+};
+
+/// Trains on `train` (28x28 images) and scores on `test`, logging progress to stderr.
+EvalClassifier train_classifier(const LabelledImages& train, const LabelledImages& test,
+                                const std::string& dataset, const ClassifierSettings& settings);
+
+/// The classifier cached at `cache`, or a new one trained on the data set in `data_dir` and
+/// written there (atomically) first.
+EvalClassifier load_or_train_classifier(const std::filesystem::path& cache,
+                                        const std::filesystem::path& data_dir,
+                                        const std::string& dataset,
+                                        const ClassifierSettings& settings);
+/// DIR/classifiers/DATASET-seedS.h5: where `qdm analyze` keeps its classifiers by default.
+std::filesystem::path default_classifier_path(const std::filesystem::path& data_dir,
+                                              const std::string& dataset, uint64_t seed);
+
+/// Images as doubles in [0, 1].
+std::vector<double> to_unit_pixels(const LabelledImages& images);
+
+}  // namespace qdm::analysis

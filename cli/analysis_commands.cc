@@ -1,0 +1,143 @@
+// qdm analyze and qdm report: offline analysis of run files.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <omp.h>
+
+#include <boost/program_options.hpp>
+#include <charconv>
+#include <fstream>
+#include <iostream>
+
+#include "analysis/analyze.h"
+#include "analysis/report.h"
+#include "cli/commands.h"
+#include "framework/atomic_file.h"
+#include "framework/error.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace qdm::cli {
+namespace {
+
+void write_text(const fs::path& path, const std::string& text) {
+  write_file_atomically(path,
+                        std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+}
+
+}  // namespace
+
+int run_analyze(const std::vector<std::string>& args) {
+  std::vector<std::string> runs;
+  analysis::AnalyzeOptions o;
+  std::string data_dir, classifier, png_prefix;
+  int threads = 0;
+  po::options_description options("options");
+  options.add_options()("samples", po::value(&o.sample_set),
+                        "score this stored sample set (NNN); default: the newest, or new ones")(
+      "count", po::value(&o.count)->default_value(0),
+      "generate and store this many new samples first (0: reuse the newest set, or 200 new ones "
+      "when the run has none)")("seed", po::value(&o.seed)->default_value(1),
+                                "seed of new samples and the real floor sample")(
+      "backend", po::value(&o.backend),
+      "generate new samples on this backend (default: the run's)")(
+      "data-dir", po::value(&data_dir), "folder of the data sets (default: the run's data.dir)")(
+      "classifier", po::value(&classifier),
+      "evaluation classifier file (default: DATA_DIR/classifiers/DATASET-seedS.h5, trained there "
+      "on first use)")("classifier-seed", po::value(&o.classifier_seed)->default_value(1),
+                       "seed of the evaluation classifier")(
+      "png", po::value(&png_prefix),
+      "write PREFIX-samples.png, PREFIX-loss.png and PREFIX-trajectory.png (default: beside the "
+      "run, RUN-*.png); none with --no-png")("no-png", "write no pictures")(
+      "no-store", "leave the run file untouched: print the metrics only")(
+      "threads", po::value(&threads)->default_value(0), "worker threads (0: all)")(
+      "help,h", "show this help");
+  po::options_description hidden;
+  hidden.add_options()("run", po::value(&runs));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("run", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << "usage: qdm analyze RUN.h5 [RUN.h5 ...] [--count N] [--png PREFIX]\n\n"
+                 "Scores a run's samples with the evaluation classifier (accuracy and quality per\n"
+                 "label, or the class histogram), FID on its 128-d features, JSD on a 4-component\n"
+                 "PCA and pairwise distances, each beside the same metric of real images (the\n"
+                 "floor). Stores them in the run's /metrics and draws the sample grid, loss curve\n"
+                 "and a denoising trajectory.\n\n"
+              << options << "\n";
+    return 0;
+  }
+  require(!runs.empty(), "name at least one run file: qdm analyze RUN.h5");
+  require_in_range("--count", o.count, 0, 1'000'000);
+  require_in_range("--threads", threads, 0, 4096);
+  require(!(vm.count("png") && vm.count("no-png")), "--png and --no-png exclude each other");
+  require(!(o.count > 0 && !o.sample_set.empty()), "--count and --samples exclude each other");
+  require(runs.size() == 1 || png_prefix.empty(),
+          "--png PREFIX names one run's pictures; with several runs leave it out");
+  if (threads > 0) omp_set_num_threads(threads);
+  o.data_dir = data_dir;
+  o.classifier = classifier;
+  o.store = vm.count("no-store") == 0;
+  for (const std::string& run : runs) {
+    require(fs::is_regular_file(run), "run file '{}' does not exist", run);
+    analysis::AnalyzeOptions per_run = o;
+    if (vm.count("no-png") == 0) {
+      per_run.png_prefix =
+          png_prefix.empty() ? fs::path(run).replace_extension("") : fs::path(png_prefix);
+      require_writable_target(per_run.png_prefix.string() + "-samples.png", "--png");
+    }
+    const analysis::Analysis a = analysis::analyze_run(run, per_run);
+    fmt::print("{} ({}): {} samples from set {}; classifier test accuracy {:.2f}%\n", run,
+               a.experiment, a.samples, a.sample_set, 100 * a.classifier_accuracy);
+    fmt::print("{}", analysis::format_metrics(a));
+    if (o.store) fmt::print("stored in {}:/metrics\n", run);
+    for (const fs::path& p : a.pictures) fmt::print("picture: {}\n", p.string());
+  }
+  return 0;
+}
+
+int run_report(const std::vector<std::string>& args) {
+  std::vector<std::string> inputs;
+  std::string csv, markdown, rank_by;
+  po::options_description options("options");
+  options.add_options()("csv", po::value(&csv), "also write the table as CSV to this file")(
+      "markdown", po::value(&markdown), "also write the Markdown table to this file")(
+      "rank-by", po::value(&rank_by), "sort runs by this metric, best first (fid, accuracy, ...)")(
+      "all-metrics", "also show per-digit and per-class metrics")("help,h", "show this help");
+  po::options_description hidden;
+  hidden.add_options()("input", po::value(&inputs));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("input", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << "usage: qdm report DIR|RUN.h5 [...] [--csv FILE] [--markdown FILE]\n\n"
+                 "One row per run: experiment, status, backend, key config values, parameter\n"
+                 "count, train time, final loss and every metric qdm analyze stored. Folders are\n"
+                 "searched for *.h5 run files.\n\n"
+              << options << "\n";
+    return 0;
+  }
+  require(!inputs.empty(), "name run files or folders: qdm report DIR|RUN.h5 ...");
+  if (!csv.empty()) require_writable_target(csv, "--csv");
+  if (!markdown.empty()) require_writable_target(markdown, "--markdown");
+  std::vector<fs::path> paths(inputs.begin(), inputs.end());
+  const auto rows = analysis::collect_runs(paths);
+  require(!rows.empty(), "no run files found in {}", fmt::join(inputs, ", "));
+  const analysis::ReportTable table =
+      analysis::make_table(rows, rank_by, vm.count("all-metrics") > 0);
+  const std::string md = analysis::to_markdown(table);
+  fmt::print("{}", md);
+  if (!markdown.empty()) write_text(markdown, md);
+  if (!csv.empty()) write_text(csv, analysis::to_csv(table));
+  return 0;
+}
+
+}  // namespace qdm::cli

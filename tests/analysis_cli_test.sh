@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# qdm analyze and qdm report through the real CLI on the real MNIST digits (data/ of `qdm data
+# prepare`): a short pixel run and a short conditioned classical-ddpm run are analysed with the
+# cached evaluation classifier (data/classifiers/mnist-seed1.h5, made by the eval_classifier test),
+# their metrics are read back from the HDF5 files with h5py, the PNGs are checked, a report over
+# the folder lists every run (an interrupted one as such), and bad input is one clear error.
+# Usage: analysis_cli_test.sh QDM SOURCE_DIR
+set -uo pipefail
+qdm="$1" src="$2" data="$2/data"
+python=/usr/bin/python3
+if [ ! -e "$data/classifiers/mnist-seed1.h5" ]; then
+  echo "FAIL: no cached classifier $data/classifiers/mnist-seed1.h5; the eval_classifier test makes it"
+  exit 1
+fi
+source "$(dirname "$0")/check_lib.sh"
+cd "$src"
+
+mkdir -p "$tmp/runs"
+"$qdm" train --config experiments/configs/pixel-quick.ini --set "data.dir=$data" \
+  --set train.epochs=3 --out "$tmp/runs/pixel.h5" >"$tmp/log" 2>&1 || { cat "$tmp/log"; bad "pixel trains"; }
+"$qdm" train --config experiments/configs/classical-ddpm-pixel-quick.ini --set "data.dir=$data" \
+  --set train.epochs=3 --set model.conditioned=true --set data.classes=0,1,2,3,4,5,6,7,8,9 \
+  --out "$tmp/runs/ddpm.h5" >"$tmp/log" 2>&1 || { cat "$tmp/log"; bad "classical-ddpm trains"; }
+
+"$qdm" analyze "$tmp/runs/pixel.h5" --count 40 >"$tmp/pixel.out" 2>"$tmp/pixel.err" || {
+  cat "$tmp/pixel.err"
+  bad "analyze pixel"
+}
+cat "$tmp/pixel.out"
+grep -q "^fid " "$tmp/pixel.out" && grep -q "^in_class_share " "$tmp/pixel.out" &&
+  ok "analyze prints the metric table" || bad "analyze table"
+"$python" - "$tmp/runs/pixel.h5" <<'PY' && ok "metrics stored with definitions; fid >= fid_real >= 0" || bad "stored metrics"
+import sys, h5py
+m = h5py.File(sys.argv[1])["metrics"]
+for name in ["fid", "fid_real", "jsd", "jsd_real", "pairwise_mean", "class_share_0", "in_class_share"]:
+    assert name in m, name
+assert m["fid"].attrs["samples"] in (b"40", "40"), m["fid"].attrs["samples"]
+assert "Frechet" in str(m["fid"].attrs["definition"])
+assert 0 <= m["fid_real"][()] <= m["fid"][()], (m["fid_real"][()], m["fid"][()])
+assert 0 <= m["jsd"][()] <= 1 and 0 <= m["jsd_real"][()] <= 1
+assert abs(sum(m[f"class_share_{c}"][()] for c in range(10)) - 1) < 1e-12
+assert len(h5py.File(sys.argv[1])["samples"]) == 1
+PY
+for png in samples loss trajectory; do
+  head -c 8 "$tmp/runs/pixel-$png.png" 2>/dev/null | grep -q PNG && ok "pixel-$png.png written" ||
+    bad "pixel-$png.png missing"
+done
+
+# Re-analysing reuses the stored set and replaces the metrics; --no-store leaves the file alone.
+before=$(md5sum <"$tmp/runs/pixel.h5")
+"$qdm" analyze "$tmp/runs/pixel.h5" --no-store --no-png >"$tmp/again.out" 2>&1 &&
+  [ "$(md5sum <"$tmp/runs/pixel.h5")" = "$before" ] && grep -q "from set 000" "$tmp/again.out" &&
+  ok "--no-store reuses set 000 and changes nothing" || bad "--no-store: $(cat "$tmp/again.out")"
+
+"$qdm" analyze "$tmp/runs/ddpm.h5" --count 30 --no-png >"$tmp/ddpm.out" 2>&1 || {
+  cat "$tmp/ddpm.out"
+  bad "analyze classical-ddpm"
+}
+grep -q "^accuracy_digit_7 " "$tmp/ddpm.out" && grep -q "^quality " "$tmp/ddpm.out" &&
+  ok "conditioned run: accuracy and quality per digit" || bad "conditioned metrics: $(cat "$tmp/ddpm.out")"
+
+# An interrupted run is listed as such.
+"$qdm" train --config experiments/configs/pixel-quick.ini --set "data.dir=$data" \
+  --max-steps 2 --out "$tmp/runs/stopped.h5" >/dev/null 2>&1
+"$qdm" report "$tmp/runs" --csv "$tmp/report.csv" --rank-by fid >"$tmp/report.md" 2>"$tmp/err" ||
+  bad "report: $(cat "$tmp/err")"
+cat "$tmp/report.md"
+[ "$(grep -c "^| " "$tmp/report.md")" -eq 5 ] && ok "report: header, rule and 3 runs" || bad "report rows"
+grep -q "stopped.h5 | pixel | running" "$tmp/report.md" && ok "interrupted run shown as running" ||
+  bad "interrupted run row"
+"$python" - "$tmp/report.csv" <<'PY' && ok "CSV ranks by fid, best first" || bad "CSV ranking"
+import sys, csv
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 3, rows
+fids = [float(r["fid"]) for r in rows if r["fid"] != "-"]
+assert len(fids) == 2 and fids == sorted(fids), fids
+assert rows[-1]["status"] == "running"
+PY
+
+expect_error "analyze of an unfinished run" "has status 'running'" "$qdm" analyze "$tmp/runs/stopped.h5"
+expect_error "missing run file" "run file '$tmp/none.h5' does not exist" "$qdm" analyze "$tmp/none.h5"
+expect_error "unknown sample set" "--samples 007: the run has no such sample set (stored: 000)" \
+  "$qdm" analyze "$tmp/runs/pixel.h5" --samples 007 --no-png
+expect_error "count with samples" "--count and --samples exclude each other" \
+  "$qdm" analyze "$tmp/runs/pixel.h5" --samples 000 --count 3
+expect_error "report of nothing" "'$tmp/nowhere' does not exist" "$qdm" report "$tmp/nowhere"
+expect_error "rank by an unknown metric" "--rank-by nonsense: no run has that metric" \
+  "$qdm" report "$tmp/runs" --rank-by nonsense
+expect_error "classical-ddpm on a quantum backend" "a classical DDPM samples on the CPU only" \
+  "$qdm" sample --run "$tmp/runs/ddpm.h5" --backend statevector
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
