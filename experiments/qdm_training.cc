@@ -93,14 +93,7 @@ QdmSettings read_qdm_settings(const Config& c) {
                                           : ParamMode::Sequential;
   s.uniform_init = c.get_text("model.init") == "uniform";
   s.init_scale = c.get_real("model.init_scale");
-  s.epochs = static_cast<int>(c.get_int("train.epochs"));
-  s.batch_size = static_cast<int>(c.get_int("train.batch_size"));
-  s.adam.lr = c.get_real("train.lr");
-  s.adam.weight_decay = c.get_real("train.weight_decay");
-  s.lr_step = static_cast<int>(c.get_int("train.lr_step"));
-  s.lr_gamma = c.get_real("train.lr_gamma");
-  s.seed = static_cast<uint64_t>(c.get_int("train.seed"));
-  s.checkpoint_every = c.get_int("train.checkpoint_every");
+  static_cast<TrainSettings&>(s) = read_train_settings(c);
   s.backend = c.get_text("backend.name");
   find_backend(s.backend);
   s.threads = static_cast<int>(c.get_int("backend.threads"));

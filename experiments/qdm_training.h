@@ -9,6 +9,7 @@
 
 #include "backends/backend.h"
 #include "experiments/experiment.h"
+#include "experiments/train_session.h"
 #include "framework/diffusion.h"
 #include "framework/optim.h"
 #include "framework/pipeline.h"
@@ -49,19 +50,13 @@ enum class ParamMode {
 };
 
 /// The shared keys, read and checked together.
-struct QdmSettings {
+struct QdmSettings : TrainSettings {
   Schedule schedule;
   NoiseCoefficients coefficients = NoiseCoefficients::Ddpm;
   Target target = Target::PosteriorMean;
   ParamMode param_mode = ParamMode::PerTimestep;
   bool uniform_init = false;  ///< uniform in [0, 2 pi) instead of normal * init_scale
   double init_scale = 0.7;
-  int epochs = 1, batch_size = 64;
-  AdamOptions adam;
-  int lr_step = 10;
-  double lr_gamma = 1;
-  uint64_t seed = 0;
-  long long checkpoint_every = 100;
   std::string backend = "statevector";
   int threads = 0;
   int steps() const { return schedule.steps(); }

@@ -86,6 +86,19 @@ std::vector<uint32_t> shuffled(size_t n, Rng& rng) {
   return order;
 }
 
+TrainSettings read_train_settings(const Config& c) {
+  TrainSettings s;
+  s.epochs = static_cast<int>(c.get_int("train.epochs"));
+  s.batch_size = static_cast<int>(c.get_int("train.batch_size"));
+  s.adam.lr = c.get_real("train.lr");
+  s.adam.weight_decay = c.get_real("train.weight_decay");
+  s.lr_step = static_cast<int>(c.get_int("train.lr_step"));
+  s.lr_gamma = c.get_real("train.lr_gamma");
+  s.seed = static_cast<uint64_t>(c.get_int("train.seed"));
+  s.checkpoint_every = c.get_int("train.checkpoint_every");
+  return s;
+}
+
 SampleLabels sample_labels(const SampleRequest& request, int label_count) {
   // A conditioned model asked for no label in particular samples all of them.
   const int label = label_count > 0 && request.label == SampleRequest::kNoLabel

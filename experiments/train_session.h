@@ -15,6 +15,18 @@
 
 namespace qdm {
 
+/// The [train] keys every training loop reads: epochs, batch size, Adam (lr, weight decay),
+/// StepLR, seed and checkpoint interval.
+struct TrainSettings {
+  int epochs = 1, batch_size = 64;
+  AdamOptions adam;
+  int lr_step = 10;
+  double lr_gamma = 1;
+  uint64_t seed = 0;
+  long long checkpoint_every = 100;
+};
+TrainSettings read_train_settings(const Config& config);
+
 /// Where a run stands between optimiser steps.
 struct TrainPosition {
   long long step = 0;           ///< optimiser steps done

@@ -58,28 +58,18 @@ double mean_loss(const nn::Autoencoder& ae, const std::vector<double>& images, i
   return total / n;
 }
 
-struct AutoencoderSettings {
+struct AutoencoderSettings : TrainSettings {
   nn::AutoencoderSpec spec;
-  int epochs = 100, batch_size = 32, lr_step = 20, threads = 0;
-  AdamOptions adam;
-  double lr_gamma = 0.7, huber_delta = 1.0, validation_fraction = 0.2;
-  uint64_t seed = 0;
-  long long checkpoint_every = 500;
+  int threads = 0;
+  double huber_delta = 1.0, validation_fraction = 0.2;
 };
 
 AutoencoderSettings read_settings(const Config& c) {
   AutoencoderSettings s;
+  static_cast<TrainSettings&>(s) = read_train_settings(c);
   s.spec = AutoencoderExperiment::spec(c);
-  s.epochs = static_cast<int>(c.get_int("train.epochs"));
-  s.batch_size = static_cast<int>(c.get_int("train.batch_size"));
-  s.adam.lr = c.get_real("train.lr");
-  s.adam.weight_decay = c.get_real("train.weight_decay");
-  s.lr_step = static_cast<int>(c.get_int("train.lr_step"));
-  s.lr_gamma = c.get_real("train.lr_gamma");
   s.huber_delta = c.get_real("train.huber_delta");
   s.validation_fraction = c.get_real("data.validation_fraction");
-  s.seed = static_cast<uint64_t>(c.get_int("train.seed"));
-  s.checkpoint_every = c.get_int("train.checkpoint_every");
   s.threads = static_cast<int>(c.get_int("train.threads"));
   return s;
 }

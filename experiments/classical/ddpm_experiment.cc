@@ -84,39 +84,39 @@ DdpmData load_data(const Config& c, uint64_t seed) {
   return d;
 }
 
-/// The network's input for a batch: [x_t, embedding(t), one-hot(label)] per column.
-Eigen::MatrixXd network_input(const Eigen::MatrixXd& x, std::span<const int> t,
-                              std::span<const int> labels, int embedding, bool conditioned) {
-  const int n = static_cast<int>(x.cols()), dim = static_cast<int>(x.rows());
-  Eigen::MatrixXd in = Eigen::MatrixXd::Zero(dim + embedding + (conditioned ? kLabels : 0), n);
-  in.topRows(dim) = x;
-  for (int i = 0; i < n; ++i) {
-    const std::vector<double> e = time_embedding(t[i], embedding);
-    for (int j = 0; j < embedding; ++j) in(dim + j, i) = e[j];
-    if (conditioned) in(dim + embedding + labels[i], i) = 1;
+/// Column t holds the time embedding of step t (t = 0..T), computed once rather than per item.
+Eigen::MatrixXd embedding_table(int steps, int size) {
+  Eigen::MatrixXd table(size, steps + 1);
+  for (int t = 0; t <= steps; ++t) {
+    const std::vector<double> e = time_embedding(t, size);
+    table.col(t) = Eigen::Map<const Eigen::VectorXd>(e.data(), size);
   }
-  return in;
+  return table;
 }
 
-struct DdpmSettings {
-  int epochs = 0, batch_size = 0, lr_step = 0, embedding = 0, threads = 0;
-  double lr_gamma = 1;
-  AdamOptions adam;
-  uint64_t seed = 0;
-  long long checkpoint_every = 0;
+/// The network's input for a batch: [x_t, embedding(t), one-hot(label)] per column.
+nn::Batch network_input(const Eigen::MatrixXd& x, std::span<const int> t,
+                        std::span<const int> labels, const Eigen::MatrixXd& embeddings,
+                        bool conditioned) {
+  const int n = static_cast<int>(x.cols()), dim = static_cast<int>(x.rows());
+  const int e = static_cast<int>(embeddings.rows()), width = dim + e + (conditioned ? kLabels : 0);
+  Eigen::MatrixXd in = Eigen::MatrixXd::Zero(width, n);
+  in.topRows(dim) = x;
+  for (int i = 0; i < n; ++i) {
+    in.col(i).segment(dim, e) = embeddings.col(t[i]);
+    if (conditioned) in(dim + e + labels[i], i) = 1;
+  }
+  return {{width, 1, 1}, n, std::move(in)};
+}
+
+struct DdpmSettings : TrainSettings {
+  int embedding = 0, threads = 0;
   bool conditioned = false;
 };
 
 DdpmSettings read_settings(const Config& c) {
   DdpmSettings s;
-  s.epochs = static_cast<int>(c.get_int("train.epochs"));
-  s.batch_size = static_cast<int>(c.get_int("train.batch_size"));
-  s.adam.lr = c.get_real("train.lr");
-  s.adam.weight_decay = c.get_real("train.weight_decay");
-  s.lr_step = static_cast<int>(c.get_int("train.lr_step"));
-  s.lr_gamma = c.get_real("train.lr_gamma");
-  s.seed = static_cast<uint64_t>(c.get_int("train.seed"));
-  s.checkpoint_every = c.get_int("train.checkpoint_every");
+  static_cast<TrainSettings&>(s) = read_train_settings(c);
   s.threads = static_cast<int>(c.get_int("train.threads"));
   s.embedding = static_cast<int>(c.get_int("model.time_embedding"));
   s.conditioned = c.get_bool("model.conditioned");
@@ -178,6 +178,7 @@ TrainOutcome DdpmTraining::run(RunFile& run, const TrainRequest& request) {
   Progress progress("train step", static_cast<long long>(s_.epochs) * steps_per_epoch, "samples/s");
   const long long first_step = at.step;
   std::vector<double> grad(params.size());
+  const Eigen::MatrixXd embeddings = embedding_table(T, s_.embedding);
   std::vector<int> t(B), labels(B);
   Eigen::MatrixXd x(dim, B), eps(dim, B);
   double last_loss = 0;
@@ -201,11 +202,8 @@ TrainOutcome DdpmTraining::run(RunFile& run, const TrainRequest& request) {
         }
       }
       nn::Network::Tape tape;
-      const nn::Batch in{
-          {static_cast<int>(dim + s_.embedding + (s_.conditioned ? kLabels : 0)), 1, 1},
-          B,
-          network_input(x, t, labels, s_.embedding, s_.conditioned)};
-      const nn::Batch out = net_.forward(in, params, none, true, &tape);
+      const nn::Batch out = net_.forward(network_input(x, t, labels, embeddings, s_.conditioned),
+                                         params, none, true, &tape);
       Eigen::MatrixXd dout;
       last_loss = nn::mse_loss(out.m, eps, &dout);
       std::fill(grad.begin(), grad.end(), 0.0);
@@ -346,7 +344,8 @@ SampleSet ClassicalDdpmExperiment::sample(const Config& c, const RunFile& run,
   }
   const Schedule schedule = make_schedule(c);
   const int T = schedule.steps(), n = request.count;
-  const int embedding = static_cast<int>(c.get_int("model.time_embedding"));
+  const Eigen::MatrixXd embeddings =
+      embedding_table(T, static_cast<int>(c.get_int("model.time_embedding")));
   const bool conditioned = c.get_bool("model.conditioned");
   const SampleLabels labels = sample_labels(request, conditioned ? kLabels : 0);
   const std::vector<int> label_in(labels.labels.begin(), labels.labels.end());
@@ -369,10 +368,8 @@ SampleSet ClassicalDdpmExperiment::sample(const Config& c, const RunFile& run,
   // + sqrt(beta_t) z, without noise on the last step.
   for (int t = T; t >= 1; --t) {
     const std::vector<int> ts(n, t);
-    const nn::Batch in{
-        {dim + embedding + (conditioned ? kLabels : 0), 1, 1},
-        n,
-        network_input(x, ts, conditioned ? label_in : no_labels, embedding, conditioned)};
+    const nn::Batch in =
+        network_input(x, ts, conditioned ? label_in : no_labels, embeddings, conditioned);
     const Eigen::MatrixXd eps = net.forward(in, p.values, none, false, nullptr).m;
     x = (x - schedule.beta[t] / std::sqrt(1 - schedule.alpha_bar[t]) * eps) /
         std::sqrt(schedule.alpha[t]);
