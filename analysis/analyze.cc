@@ -93,6 +93,86 @@ ImageSet floor_sample(const ImageSet& real, const std::vector<int>& wanted, uint
   return out;
 }
 
+/// What scoring any sample set of a run needs: the classifier and the real images.
+struct Scoring {
+  const EvalClassifier* classifier = nullptr;
+  std::vector<int> classes;
+  ImageSet reference, train;
+  uint64_t seed = 1;
+
+  std::vector<Metric> score(const SampleSet& samples) const {
+    MetricInputs in;
+    in.classes = classes;
+    std::vector<int> labels(samples.labels.begin(), samples.labels.end());
+    in.generated = to_classifier_domain(samples.images, samples.rows, samples.cols, labels);
+    in.reference = reference;
+    in.floor = floor_sample(train, labels, seed);
+    return sample_metrics(*classifier, in);
+  }
+};
+
+SampleRequest new_samples_request(const RunContext& ctx, const AnalyzeOptions& o, int count) {
+  SampleRequest request;
+  request.count = count;
+  request.seed = o.seed;
+  request.backend = o.backend;
+  request.label = ctx.experiment->conditioned(*ctx.config) ? SampleRequest::kAllLabels
+                                                           : SampleRequest::kNoLabel;
+  return request;
+}
+
+/// The metrics the by-epoch table and plots show: FID against its floor, and the [0, 1] scores.
+const std::vector<std::string> kCurveFid = {"fid", "fid_real"};
+const std::vector<std::string> kCurveScores = {"accuracy", "quality", "in_class_share", "jsd",
+                                               "jsd_real"};
+
+/// Every metric of `count` new samples from each parameter snapshot, oldest first.
+MetricCurves score_snapshots(const RunFile& run, const RunContext& ctx, const AnalyzeOptions& o,
+                             const Scoring& scoring) {
+  MetricCurves curves;
+  const std::vector<int> epochs = run.snapshot_epochs();
+  if (epochs.empty() || o.epoch_count == 0) return curves;
+  fmt::print(stderr, "scoring {} samples from each of {} parameter snapshots\n", o.epoch_count,
+             epochs.size());
+  for (int epoch : epochs) {
+    const ParamSnapshots params = run.read_snapshot(epoch);
+    SampleRequest request = new_samples_request(ctx, o, o.epoch_count);
+    request.params = &params;
+    const std::vector<Metric> metrics =
+        scoring.score(ctx.experiment->sample(*ctx.config, run, request));
+    curves.epochs.push_back(epoch);
+    std::string line = fmt::format("epoch {}:", epoch);
+    for (const Metric& m : metrics) {
+      curves.values[m.name].push_back(m.value);
+      if (m.name == "fid" || m.name == "accuracy" || m.name == "in_class_share") {
+        line += fmt::format(" {} {:.4f}", m.name, m.value);
+      }
+    }
+    fmt::print(stderr, "{}\n", line);
+  }
+  return curves;
+}
+
+/// One PNG of `names` (those present) against epoch; false when none is present.
+bool write_curve_plot(const MetricCurves& curves, const std::vector<std::string>& names,
+                      const std::string& title, const std::string& y_label,
+                      const std::filesystem::path& png) {
+  LinePlot plot;
+  plot.title = title;
+  plot.x_label = "epoch";
+  plot.y_label = y_label;
+  for (const std::string& name : names) {
+    const auto it = curves.values.find(name);
+    if (it == curves.values.end()) continue;
+    Series series{name, {}, it->second, true};
+    for (int64_t e : curves.epochs) series.x.push_back(static_cast<double>(e));
+    plot.series.push_back(std::move(series));
+  }
+  if (plot.series.empty()) return false;
+  write_line_plot(png, plot);
+  return true;
+}
+
 std::string fresh_or_stored(RunFile& run, const RunContext& ctx, const AnalyzeOptions& o,
                             SampleSet* out) {
   const std::vector<std::string> stored = run.sample_sets();
@@ -109,12 +189,7 @@ std::string fresh_or_stored(RunFile& run, const RunContext& ctx, const AnalyzeOp
     *out = run.read_samples(stored.back());
     return stored.back();
   }
-  SampleRequest request;
-  request.count = o.count > 0 ? o.count : kDefaultCount;
-  request.seed = o.seed;
-  request.backend = o.backend;
-  request.label = ctx.experiment->conditioned(*ctx.config) ? SampleRequest::kAllLabels
-                                                           : SampleRequest::kNoLabel;
+  const SampleRequest request = new_samples_request(ctx, o, o.count > 0 ? o.count : kDefaultCount);
   fmt::print(stderr, "generating {} samples{}\n", request.count,
              request.label == SampleRequest::kAllLabels ? " (equal shares of every label)" : "");
   *out = ctx.experiment->sample(*ctx.config, run, request);
@@ -138,13 +213,8 @@ void keep_reconstructions(SampleSet& s) {
 
 void write_trajectory_png(const RunContext& ctx, const RunFile& run, const AnalyzeOptions& o,
                           const std::filesystem::path& png) {
-  SampleRequest request;
-  request.count = kTrajectoryChains;
-  request.seed = o.seed;
+  SampleRequest request = new_samples_request(ctx, o, kTrajectoryChains);
   request.trajectory = true;
-  request.backend = o.backend;
-  request.label = ctx.experiment->conditioned(*ctx.config) ? SampleRequest::kAllLabels
-                                                           : SampleRequest::kNoLabel;
   const SampleSet s = ctx.experiment->sample(*ctx.config, run, request);
   // One row per chain: the noise on the left, each denoising step to the right.
   GridOptions grid;
@@ -240,16 +310,16 @@ Analysis analyze_run(const std::filesystem::path& path, const AnalyzeOptions& o)
       load_or_train_classifier(classifier_path, data_dir, dataset, settings);
   a.classifier_accuracy = classifier.test_accuracy;
 
-  MetricInputs in;
-  in.classes = classes;
-  std::vector<int> labels(samples.labels.begin(), samples.labels.end());
-  in.generated = to_classifier_domain(samples.images, samples.rows, samples.cols, labels);
-  in.reference =
+  Scoring scoring;
+  scoring.classifier = &classifier;
+  scoring.classes = classes;
+  scoring.seed = o.seed;
+  scoring.reference =
       real_images(load_dataset(data_dir, dataset, "t10k"), classes, samples.rows, samples.cols);
-  const ImageSet train =
+  scoring.train =
       real_images(load_dataset(data_dir, dataset, "train"), classes, samples.rows, samples.cols);
-  in.floor = floor_sample(train, labels, o.seed);
-  a.metrics = sample_metrics(classifier, in);
+  a.metrics = scoring.score(samples);
+  a.curves = score_snapshots(run, ctx, o, scoring);
 
   if (o.store) {
     run.remove_metrics_with("written_by", kWrittenBy);
@@ -263,6 +333,15 @@ Analysis analyze_run(const std::filesystem::path& path, const AnalyzeOptions& o)
            {"sample_set", a.sample_set},
            {"classifier", classifier_path.string()},
            {"classifier_test_accuracy", fmt::format("{:.4f}", a.classifier_accuracy)}});
+    }
+    if (!a.curves.epochs.empty()) {
+      run.write_metric_curves(a.curves,
+                              {{"written_by", kWrittenBy},
+                               {"definition",
+                                "each metric of /metrics, computed on new samples from the "
+                                "parameters snapshotted after each epoch in 'epoch'"},
+                               {"samples", std::to_string(o.epoch_count)},
+                               {"classifier", classifier_path.string()}});
     }
     run.flush();
   }
@@ -282,6 +361,19 @@ Analysis analyze_run(const std::filesystem::path& path, const AnalyzeOptions& o)
       write_trajectory_png(ctx, run, o, trajectory);
       a.pictures.push_back(trajectory);
     }
+    const std::string name = path.filename().string();
+    const std::filesystem::path fid_png = prefix + "-fid-by-epoch.png";
+    if (write_curve_plot(a.curves, kCurveFid,
+                         fmt::format("{}: FID by epoch ({} samples each)", name, o.epoch_count),
+                         "FID (classifier features)", fid_png)) {
+      a.pictures.push_back(fid_png);
+    }
+    const std::filesystem::path scores_png = prefix + "-scores-by-epoch.png";
+    if (write_curve_plot(a.curves, kCurveScores,
+                         fmt::format("{}: scores by epoch ({} samples each)", name, o.epoch_count),
+                         "score", scores_png)) {
+      a.pictures.push_back(scores_png);
+    }
   }
   return a;
 }
@@ -292,6 +384,25 @@ std::string format_metrics(const Analysis& a) {
   for (const Metric& m : a.metrics) {
     out += fmt::format("{:<22} {:>10.4f}  {:>8}  {:>9}\n", m.name, m.value, m.samples,
                        m.reference ? std::to_string(m.reference) : std::string("-"));
+  }
+  return out;
+}
+
+std::string format_curves(const Analysis& a) {
+  if (a.curves.epochs.empty()) return "";
+  std::vector<std::string> names;
+  for (const auto& list : {kCurveFid, kCurveScores}) {
+    for (const std::string& n : list) {
+      if (a.curves.values.count(n)) names.push_back(n);
+    }
+  }
+  std::string out = fmt::format("{:>7}", "epoch");
+  for (const std::string& n : names) out += fmt::format(" {:>14}", n);
+  out += "\n";
+  for (size_t i = 0; i < a.curves.epochs.size(); ++i) {
+    out += fmt::format("{:>7}", a.curves.epochs[i]);
+    for (const std::string& n : names) out += fmt::format(" {:>14.4f}", a.curves.values.at(n)[i]);
+    out += "\n";
   }
   return out;
 }

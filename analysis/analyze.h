@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "analysis/sample_metrics.h"
+#include "framework/run_store.h"
 
 namespace qdm::analysis {
 
@@ -22,6 +23,9 @@ struct AnalyzeOptions {
   bool store = true;                 ///< write the metrics (and new samples) into the run
   std::filesystem::path png_prefix;  ///< PNGs at PREFIX-samples.png, ...; empty: none
   std::string backend;               ///< new samples on this backend (empty: the run's)
+  /// Samples scored per parameter snapshot (train.snapshot_every) for the metric-vs-epoch
+  /// curves; 0: no curves.
+  int epoch_count = 100;
 };
 
 struct Analysis {
@@ -29,6 +33,7 @@ struct Analysis {
   int samples = 0;
   double classifier_accuracy = 0;
   std::vector<Metric> metrics;
+  MetricCurves curves;  ///< by snapshot epoch; empty when the run kept no snapshots
   std::vector<std::filesystem::path> pictures;
 };
 
@@ -36,6 +41,8 @@ Analysis analyze_run(const std::filesystem::path& run, const AnalyzeOptions& opt
 
 /// The metrics as an aligned text table.
 std::string format_metrics(const Analysis& analysis);
+/// The main metrics by epoch as an aligned text table (empty without curves).
+std::string format_curves(const Analysis& analysis);
 
 /// The loss-curve PNG of a run (per diffusion step where it has loss_per_t; train and held-out
 /// loss per epoch where it has /epochs). Returns false when the run has no training rows.

@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "analysis/plot.h"
+#include "experiments/sweep/sweep_manifest.h"
 #include "framework/config.h"
 #include "framework/error.h"
 #include "framework/run_store.h"
@@ -37,11 +39,6 @@ const std::set<std::string> kTrainingMetrics = {"final_loss",
                                                 "validation_images",
                                                 "best_epoch",
                                                 "final_validation_loss"};
-
-bool higher_is_better(const std::string& metric) {
-  return metric.starts_with("accuracy") || metric.starts_with("quality") ||
-         metric == "in_class_share" || metric.starts_with("pairwise_mean");
-}
 
 /// "key = value" lines of an INI text (sections joined as section.key).
 std::map<std::string, std::string> parse_ini(const std::string& text) {
@@ -77,6 +74,7 @@ ReportRow read_row(const fs::path& path) {
     row.status = run.attribute("status");
     row.backend = run.attribute("backend");
     const auto config = parse_ini(run.attribute("config"));
+    row.resolved = config;
     for (const char* key : kKeyConfig) {
       if (const auto it = config.find(key); it != config.end()) row.config[key] = it->second;
     }
@@ -115,6 +113,126 @@ std::string escape_csv(const std::string& s) {
 
 }  // namespace
 
+bool higher_is_better(const std::string& metric) {
+  return metric.starts_with("accuracy") || metric.starts_with("quality") ||
+         metric == "in_class_share" || metric.starts_with("pairwise_mean");
+}
+
+SweepRows collect_sweep(const fs::path& dir) {
+  SweepRows out;
+  const fs::path manifest = dir / "sweep.h5";
+  if (!fs::exists(manifest)) return out;
+  const SweepManifest m = read_sweep_manifest(manifest);
+  out.keys = m.keys;
+  for (const SweepManifestPoint& p : m.points) {
+    const fs::path run = dir / p.file;
+    ReportRow row;
+    if (fs::exists(run) && is_run_file(run)) {
+      row = read_row(run);
+    } else {
+      row.path = run;
+      row.experiment = m.experiment;
+      row.status = p.state.error.empty() ? p.state.status
+                                         : fmt::format("{}: {}", p.state.status, p.state.error);
+    }
+    for (const auto& [key, value] : p.values) row.resolved[key] = value;
+    out.rows.push_back(std::move(row));
+  }
+  return out;
+}
+
+std::vector<Effect> sweep_effects(const std::vector<ReportRow>& rows,
+                                  const std::vector<std::string>& keys, const std::string& metric) {
+  std::vector<Effect> out;
+  const bool up = higher_is_better(metric);
+  for (const std::string& key : keys) {
+    std::vector<std::string> order;  // values in first-seen order
+    std::map<std::string, std::vector<double>> by_value;
+    for (const ReportRow& r : rows) {
+      const auto v = r.resolved.find(key);
+      const auto m = r.metrics.find(metric);
+      if (v == r.resolved.end() || m == r.metrics.end()) continue;
+      if (!by_value.contains(v->second)) order.push_back(v->second);
+      by_value[v->second].push_back(m->second);
+    }
+    for (const std::string& value : order) {
+      const std::vector<double>& xs = by_value[value];
+      Effect e{key, value, static_cast<int>(xs.size()), 0, xs.front()};
+      for (double x : xs) {
+        e.mean += x / static_cast<double>(xs.size());
+        e.best = up ? std::max(e.best, x) : std::min(e.best, x);
+      }
+      out.push_back(e);
+    }
+  }
+  return out;
+}
+
+std::string effects_markdown(const std::vector<Effect>& effects, const std::string& metric) {
+  std::string out = fmt::format(
+      "\neffect of each swept key on {} (mean over the points with that value; {} is better):\n\n"
+      "| key | value | points | mean | best |\n|---|---|---|---|---|\n",
+      metric, higher_is_better(metric) ? "higher" : "lower");
+  for (const Effect& e : effects) {
+    out += fmt::format("| {} | {} | {} | {} | {} |\n", e.key, e.value, e.points, number(e.mean),
+                       number(e.best));
+  }
+  return out;
+}
+
+std::vector<fs::path> write_effect_plots(const std::vector<Effect>& effects,
+                                         const std::string& metric, const fs::path& dir) {
+  std::vector<fs::path> written;
+  std::vector<std::string> keys;
+  for (const Effect& e : effects) {
+    if (std::find(keys.begin(), keys.end(), e.key) == keys.end()) keys.push_back(e.key);
+  }
+  for (const std::string& key : keys) {
+    std::vector<const Effect*> mine;
+    for (const Effect& e : effects) {
+      if (e.key == key) mine.push_back(&e);
+    }
+    // Numeric values are plotted at their value; anything else (lists, names) in order.
+    bool numeric = true;
+    std::vector<double> xs;
+    for (const Effect* e : mine) {
+      char* end = nullptr;
+      const double x = std::strtod(e->value.c_str(), &end);
+      numeric = numeric && end && *end == '\0' && !e->value.empty();
+      xs.push_back(x);
+    }
+    std::string order;
+    if (!numeric) {
+      for (size_t i = 0; i < mine.size(); ++i) {
+        xs[i] = static_cast<double>(i + 1);
+        order += fmt::format("{}{}={}", i ? ", " : "", i + 1, mine[i]->value);
+      }
+    }
+    std::vector<size_t> idx(mine.size());
+    for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+    std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return xs[a] < xs[b]; });
+    Series mean{fmt::format("mean {}", metric), {}, {}, true};
+    Series best{fmt::format("best {}", metric), {}, {}, true};
+    for (size_t i : idx) {
+      mean.x.push_back(xs[i]);
+      mean.y.push_back(mine[i]->mean);
+      best.x.push_back(xs[i]);
+      best.y.push_back(mine[i]->best);
+    }
+    LinePlot plot;
+    plot.title = fmt::format("effect of {} on {}", key, metric);
+    plot.x_label = numeric ? key : fmt::format("{} ({})", key, order);
+    plot.y_label = metric;
+    const double lo = mean.x.front(), hi = mean.x.back();
+    plot.log_x = numeric && lo > 0 && hi / lo >= 10;
+    plot.series = {mean, best};
+    const fs::path png = dir / fmt::format("effect-{}.png", key);
+    write_line_plot(png, plot);
+    written.push_back(png);
+  }
+  return written;
+}
+
 std::vector<ReportRow> collect_runs(const std::vector<fs::path>& inputs) {
   std::vector<ReportRow> rows;
   for (const fs::path& input : inputs) {
@@ -140,7 +258,7 @@ std::vector<ReportRow> collect_runs(const std::vector<fs::path>& inputs) {
 }
 
 ReportTable make_table(const std::vector<ReportRow>& input, const std::string& rank_by,
-                       bool all_metrics) {
+                       bool all_metrics, const std::vector<std::string>& extra_keys) {
   std::vector<ReportRow> rows = input;
   if (!rank_by.empty()) {
     const bool any = std::any_of(rows.begin(), rows.end(),
@@ -182,8 +300,12 @@ ReportTable make_table(const std::vector<ReportRow>& input, const std::string& r
               "config", "parameters", "train_s", "final_loss"};
   t.header.insert(t.header.end(), metric_columns.begin(), metric_columns.end());
   for (const ReportRow& r : rows) {
+    std::map<std::string, std::string> shown = r.config;
+    for (const std::string& key : extra_keys) {
+      if (const auto it = r.resolved.find(key); it != r.resolved.end()) shown[key] = it->second;
+    }
     std::string config;
-    for (const auto& [key, value] : r.config) {
+    for (const auto& [key, value] : shown) {
       config +=
           fmt::format("{}{}={}", config.empty() ? "" : " ", key.substr(key.find('.') + 1), value);
     }

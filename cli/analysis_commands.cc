@@ -50,8 +50,10 @@ int run_analyze(const std::vector<std::string>& args) {
       "write PREFIX-samples.png, PREFIX-loss.png and PREFIX-trajectory.png (default: beside the "
       "run, RUN-*.png); none with --no-png")("no-png", "write no pictures")(
       "no-store", "leave the run file untouched: print the metrics only")(
-      "threads", po::value(&threads)->default_value(0), "worker threads (0: all)")(
-      "help,h", "show this help");
+      "epoch-count", po::value(&o.epoch_count)->default_value(100),
+      "samples scored per parameter snapshot (train.snapshot_every) for the metric-vs-epoch "
+      "curves; 0: none")("threads", po::value(&threads)->default_value(0),
+                         "worker threads (0: all)")("help,h", "show this help");
   po::options_description hidden;
   hidden.add_options()("run", po::value(&runs));
   po::options_description all;
@@ -67,12 +69,14 @@ int run_analyze(const std::vector<std::string>& args) {
                  "label, or the class histogram), FID on its 128-d features, JSD on a 4-component\n"
                  "PCA and pairwise distances, each beside the same metric of real images (the\n"
                  "floor). Stores them in the run's /metrics and draws the sample grid, loss curve\n"
-                 "and a denoising trajectory.\n\n"
+                 "and a denoising trajectory. Runs trained with train.snapshot_every also get\n"
+                 "the metrics of each snapshot (/metric_curves) and their plots by epoch.\n\n"
               << options << "\n";
     return 0;
   }
   require(!runs.empty(), "name at least one run file: qdm analyze RUN.h5");
   require_in_range("--count", o.count, 0, 1'000'000);
+  require_in_range("--epoch-count", o.epoch_count, 0, 1'000'000);
   require_in_range("--threads", threads, 0, 4096);
   require(!(vm.count("png") && vm.count("no-png")), "--png and --no-png exclude each other");
   require(!(o.count > 0 && !o.sample_set.empty()), "--count and --samples exclude each other");
@@ -94,6 +98,10 @@ int run_analyze(const std::vector<std::string>& args) {
     fmt::print("{} ({}): {} samples from set {}; classifier test accuracy {:.2f}%\n", run,
                a.experiment, a.samples, a.sample_set, 100 * a.classifier_accuracy);
     fmt::print("{}", analysis::format_metrics(a));
+    if (!a.curves.epochs.empty()) {
+      fmt::print("by epoch ({} samples per snapshot):\n{}", o.epoch_count,
+                 analysis::format_curves(a));
+    }
     if (o.store) fmt::print("stored in {}:/metrics\n", run);
     for (const fs::path& p : a.pictures) fmt::print("picture: {}\n", p.string());
   }
@@ -107,7 +115,8 @@ int run_report(const std::vector<std::string>& args) {
   options.add_options()("csv", po::value(&csv), "also write the table as CSV to this file")(
       "markdown", po::value(&markdown), "also write the Markdown table to this file")(
       "rank-by", po::value(&rank_by), "sort runs by this metric, best first (fid, accuracy, ...)")(
-      "all-metrics", "also show per-digit and per-class metrics")("help,h", "show this help");
+      "all-metrics", "also show per-digit and per-class metrics")(
+      "no-png", "for sweep folders: write no effect-KEY.png plots")("help,h", "show this help");
   po::options_description hidden;
   hidden.add_options()("input", po::value(&inputs));
   po::options_description all;
@@ -121,19 +130,48 @@ int run_report(const std::vector<std::string>& args) {
     std::cout << "usage: qdm report DIR|RUN.h5 [...] [--csv FILE] [--markdown FILE]\n\n"
                  "One row per run: experiment, status, backend, key config values, parameter\n"
                  "count, train time, final loss and every metric qdm analyze stored. Folders are\n"
-                 "searched for *.h5 run files.\n\n"
+                 "searched for *.h5 run files. For a folder of qdm sweep, every point appears\n"
+                 "(failed ones with their error), ranked by --rank-by (default final_loss), and a\n"
+                 "second table shows each swept key's effect: the mean metric per value, also\n"
+                 "drawn as DIR/effect-KEY.png.\n\n"
               << options << "\n";
     return 0;
   }
   require(!inputs.empty(), "name run files or folders: qdm report DIR|RUN.h5 ...");
   if (!csv.empty()) require_writable_target(csv, "--csv");
   if (!markdown.empty()) require_writable_target(markdown, "--markdown");
-  std::vector<fs::path> paths(inputs.begin(), inputs.end());
-  const auto rows = analysis::collect_runs(paths);
+  std::vector<analysis::ReportRow> rows;
+  std::vector<std::string> swept;
+  std::vector<fs::path> sweep_dirs;
+  for (const std::string& input : inputs) {
+    analysis::SweepRows sweep;
+    if (fs::is_directory(input)) sweep = analysis::collect_sweep(input);
+    if (sweep.keys.empty()) {
+      const auto found = analysis::collect_runs({fs::path(input)});
+      rows.insert(rows.end(), found.begin(), found.end());
+      continue;
+    }
+    sweep_dirs.push_back(input);
+    rows.insert(rows.end(), sweep.rows.begin(), sweep.rows.end());
+    for (const std::string& key : sweep.keys) {
+      if (std::find(swept.begin(), swept.end(), key) == swept.end()) swept.push_back(key);
+    }
+  }
   require(!rows.empty(), "no run files found in {}", fmt::join(inputs, ", "));
+  if (rank_by.empty() && !swept.empty()) rank_by = "final_loss";
   const analysis::ReportTable table =
-      analysis::make_table(rows, rank_by, vm.count("all-metrics") > 0);
-  const std::string md = analysis::to_markdown(table);
+      analysis::make_table(rows, rank_by, vm.count("all-metrics") > 0, swept);
+  std::string md = analysis::to_markdown(table);
+  if (!swept.empty()) {
+    const auto effects = analysis::sweep_effects(rows, swept, rank_by);
+    md += analysis::effects_markdown(effects, rank_by);
+    if (vm.count("no-png") == 0 && !effects.empty()) {
+      for (const fs::path& png :
+           analysis::write_effect_plots(effects, rank_by, sweep_dirs.front())) {
+        fmt::print(stderr, "picture: {}\n", png.string());
+      }
+    }
+  }
   fmt::print("{}", md);
   if (!markdown.empty()) write_text(markdown, md);
   if (!csv.empty()) write_text(csv, analysis::to_csv(table));

@@ -12,6 +12,7 @@ int run_backends(const std::vector<std::string>& args);
 int run_circuit(const std::vector<std::string>& args);
 int run_data(const std::vector<std::string>& args);
 int run_sample(const std::vector<std::string>& args);
+int run_sweep(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);
 int run_report(const std::vector<std::string>& args);
 int run_version(const std::vector<std::string>& args);

@@ -25,6 +25,7 @@ void print_usage() {
       "  train      train a quantum diffusion model into an HDF5 run file\n"
       "  report     one table (Markdown, CSV) of many runs and their metrics\n"
       "  sample     generate samples from a trained run (+ PNG grid)\n"
+      "  sweep      one run per point of a hyper-parameter grid, locally or under MPI\n"
       "  version    print the version and build provenance\n\n"
       "`qdm COMMAND --help` describes a command's options.\n",
       stdout);
@@ -38,7 +39,8 @@ int main(int argc, char** argv) {
       {"analyze", qdm::cli::run_analyze}, {"backends", qdm::cli::run_backends},
       {"circuit", qdm::cli::run_circuit}, {"report", qdm::cli::run_report},
       {"data", qdm::cli::run_data},       {"sample", qdm::cli::run_sample},
-      {"train", qdm::cli::run_train},     {"version", qdm::cli::run_version},
+      {"sweep", qdm::cli::run_sweep},     {"train", qdm::cli::run_train},
+      {"version", qdm::cli::run_version},
   };
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     print_usage();

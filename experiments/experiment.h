@@ -42,7 +42,14 @@ struct SampleRequest {
   bool trajectory = false;  ///< keep |amplitudes| after every step
   std::string backend;      ///< empty: the run's backend
   int threads = 0;
+  /// Parameters to sample with instead of the run's final ones (a /snapshots entry).
+  const ParamSnapshots* params = nullptr;
 };
+
+/// The parameters a sample request asks for: its own, or the run's final ones.
+inline ParamSnapshots params_to_sample(const RunFile& run, const SampleRequest& request) {
+  return request.params ? *request.params : run.read_params();
+}
 
 /// A training job whose data is loaded and checked: preparing one touches no output file, so bad
 /// data is reported before a run file exists.

@@ -66,6 +66,7 @@ void add_qdm_keys(ConfigSchema& s, const QdmDefaults& d) {
   s.integer("train.seed", 1234, 0, (1ll << 62), "seed of initialisation, data order and noise");
   s.integer("train.checkpoint_every", 100, 1, 1'000'000'000,
             "optimiser steps between checkpoints (RUN.h5.ckpt)");
+  add_snapshot_key(s);
   s.text("backend.name", "statevector", "backend that trains and samples (qdm backends)");
   s.integer("backend.threads", 0, 0, 4096, "worker threads; 0 uses all cores");
 }
@@ -278,6 +279,11 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
     ++state.at.epoch;
     state.at.batch = 0;
     state.at.order = shuffled(data.count(), state.rng);
+    if (s.snapshot_due(state.at.epoch)) {
+      run.write_snapshot(
+          state.at.epoch,
+          {s.snapshots(), static_cast<int>(per), state.params, block_offsets(denoiser), {}});
+    }
   }
   checkpoint();
   const double seconds = session.wall();

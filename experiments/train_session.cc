@@ -96,7 +96,16 @@ TrainSettings read_train_settings(const Config& c) {
   s.lr_gamma = c.get_real("train.lr_gamma");
   s.seed = static_cast<uint64_t>(c.get_int("train.seed"));
   s.checkpoint_every = c.get_int("train.checkpoint_every");
+  if (c.schema().find("train.snapshot_every")) {
+    s.snapshot_every = static_cast<int>(c.get_int("train.snapshot_every"));
+  }
   return s;
+}
+
+void add_snapshot_key(ConfigSchema& schema) {
+  schema.integer("train.snapshot_every", 0, 0, 10'000'000,
+                 "epochs between parameter snapshots for qdm analyze's metric-vs-epoch curves (0: "
+                 "none; the last epoch is always kept when set)");
 }
 
 SampleLabels sample_labels(const SampleRequest& request, int label_count) {

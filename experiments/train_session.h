@@ -24,8 +24,18 @@ struct TrainSettings {
   double lr_gamma = 1;
   uint64_t seed = 0;
   long long checkpoint_every = 100;
+  int snapshot_every = 0;  ///< epochs between /snapshots entries (0: none)
+
+  /// Whether the parameters after `epochs_done` epochs are kept as a snapshot: every
+  /// snapshot_every epochs, and after the last one.
+  bool snapshot_due(int epochs_done) const {
+    return snapshot_every > 0 && (epochs_done % snapshot_every == 0 || epochs_done == epochs);
+  }
 };
+/// The [train] keys every training loop shares; train.snapshot_every where the schema has it.
 TrainSettings read_train_settings(const Config& config);
+/// train.snapshot_every, for models whose samples qdm analyze can score epoch by epoch.
+void add_snapshot_key(ConfigSchema& schema);
 
 /// Where a run stands between optimiser steps.
 struct TrainPosition {

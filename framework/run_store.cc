@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "framework/build_info.h"
@@ -178,16 +179,37 @@ void RunFile::truncate_train(size_t rows) {
   }
 }
 
-void RunFile::write_params(const ParamSnapshots& p) {
-  const h5::Handle params = h5::open_group(file_.get(), "params");
-  h5::write_dataset(params.get(), "values", std::span<const double>(p.values),
+namespace {
+
+void write_param_group(hid_t group, const ParamSnapshots& p) {
+  h5::write_dataset(group, "values", std::span<const double>(p.values),
                     {static_cast<hsize_t>(p.snapshots), static_cast<hsize_t>(p.per_snapshot)});
-  h5::write_dataset(params.get(), "block_offsets", std::span<const int64_t>(p.block_offsets),
+  h5::write_dataset(group, "block_offsets", std::span<const int64_t>(p.block_offsets),
                     {p.block_offsets.size()});
   if (!p.buffers.empty()) {
-    h5::write_dataset(params.get(), "buffers", std::span<const double>(p.buffers),
-                      {p.buffers.size()});
+    h5::write_dataset(group, "buffers", std::span<const double>(p.buffers), {p.buffers.size()});
   }
+}
+
+ParamSnapshots read_param_group(hid_t group, const std::string& where) {
+  auto values = h5::read_doubles(group, "values");
+  if (values.dims.size() != 2) throw DataError(fmt::format("{}/values is not a matrix", where));
+  ParamSnapshots p;
+  p.snapshots = static_cast<int>(values.dims[0]);
+  p.per_snapshot = static_cast<int>(values.dims[1]);
+  p.values = std::move(values.values);
+  p.block_offsets = h5::read_ints(group, "block_offsets").values;
+  if (h5::exists(group, "buffers")) p.buffers = h5::read_doubles(group, "buffers").values;
+  return p;
+}
+
+std::string snapshot_name(int epoch) { return fmt::format("epoch_{:06d}", epoch); }
+
+}  // namespace
+
+void RunFile::write_params(const ParamSnapshots& p) {
+  const h5::Handle params = h5::open_group(file_.get(), "params");
+  write_param_group(params.get(), p);
 }
 
 ParamSnapshots RunFile::read_params() const {
@@ -197,18 +219,48 @@ ParamSnapshots RunFile::read_params() const {
         "run file '{}' holds no parameters yet (/params/values): did its training finish?",
         path_.string()));
   }
-  auto values = h5::read_doubles(params.get(), "values");
-  if (values.dims.size() != 2) {
-    throw DataError(fmt::format("run file '{}': /params/values is not a matrix", path_.string()));
+  return read_param_group(params.get(), fmt::format("run file '{}': /params", path_.string()));
+}
+
+void RunFile::write_snapshot(int epoch, const ParamSnapshots& p) {
+  // Older run files have no /snapshots group; it is made on first use.
+  const h5::Handle root = h5::exists(file_.get(), "snapshots")
+                              ? h5::open_group(file_.get(), "snapshots")
+                              : h5::create_group(file_.get(), "snapshots");
+  // A resumed run may redo an epoch whose snapshot a killed process wrote: replace it.
+  const std::string name = snapshot_name(epoch);
+  if (h5::exists(root.get(), name)) h5::remove(root.get(), name);
+  const h5::Handle group = h5::create_group(root.get(), name);
+  h5::write_attribute(group.get(), "epoch", static_cast<int64_t>(epoch));
+  write_param_group(group.get(), p);
+}
+
+std::vector<int> RunFile::snapshot_epochs() const {
+  std::vector<int> epochs;
+  if (!h5::exists(file_.get(), "snapshots")) return epochs;
+  const h5::Handle root = h5::open_group(file_.get(), "snapshots");
+  for (const std::string& name : h5::members(root.get())) {
+    const h5::Handle group = h5::open_group(root.get(), name);
+    const auto epoch = h5::read_int_attribute(group.get(), "epoch");
+    if (!epoch) {
+      throw DataError(
+          fmt::format("run file '{}': /snapshots/{} has no epoch attribute", path_.string(), name));
+    }
+    epochs.push_back(static_cast<int>(*epoch));
   }
-  ParamSnapshots p;
-  p.snapshots = static_cast<int>(values.dims[0]);
-  p.per_snapshot = static_cast<int>(values.dims[1]);
-  p.values = std::move(values.values);
-  p.block_offsets = h5::read_ints(params.get(), "block_offsets").values;
-  if (h5::exists(params.get(), "buffers"))
-    p.buffers = h5::read_doubles(params.get(), "buffers").values;
-  return p;
+  std::sort(epochs.begin(), epochs.end());
+  return epochs;
+}
+
+ParamSnapshots RunFile::read_snapshot(int epoch) const {
+  const std::string name = snapshot_name(epoch);
+  if (!h5::exists(file_.get(), "snapshots/" + name)) {
+    throw DataError(fmt::format("run file '{}' has no parameter snapshot after epoch {}",
+                                path_.string(), epoch));
+  }
+  const h5::Handle group = h5::open_group(file_.get(), "snapshots/" + name);
+  return read_param_group(group.get(),
+                          fmt::format("run file '{}': /snapshots/{}", path_.string(), name));
 }
 
 std::string RunFile::add_samples(const SampleSet& s) {
@@ -270,6 +322,40 @@ void RunFile::write_metric(const std::string& name, double value,
   const h5::Handle metrics = h5::open_group(file_.get(), "metrics");
   const h5::Handle set(H5Dopen2(metrics.get(), name.c_str(), H5P_DEFAULT));
   for (const auto& [key, text] : attributes) h5::write_attribute(set.get(), key, text);
+}
+
+void RunFile::write_metric_curves(
+    const MetricCurves& curves,
+    const std::vector<std::pair<std::string, std::string>>& attributes) {
+  if (h5::exists(file_.get(), "metric_curves")) h5::remove(file_.get(), "metric_curves");
+  const h5::Handle group = h5::create_group(file_.get(), "metric_curves");
+  for (const auto& [key, text] : attributes) h5::write_attribute(group.get(), key, text);
+  h5::write_dataset(group.get(), "epoch", std::span<const int64_t>(curves.epochs),
+                    {curves.epochs.size()});
+  for (const auto& [name, values] : curves.values) {
+    if (values.size() != curves.epochs.size()) {
+      throw std::logic_error(fmt::format("metric curve {} has {} values for {} epochs", name,
+                                         values.size(), curves.epochs.size()));
+    }
+    h5::write_dataset(group.get(), name, std::span<const double>(values), {values.size()});
+  }
+}
+
+MetricCurves RunFile::read_metric_curves() const {
+  MetricCurves curves;
+  if (!h5::exists(file_.get(), "metric_curves")) return curves;
+  const h5::Handle group = h5::open_group(file_.get(), "metric_curves");
+  curves.epochs = h5::read_ints(group.get(), "epoch").values;
+  for (const std::string& name : h5::members(group.get())) {
+    if (name == "epoch") continue;
+    std::vector<double> values = h5::read_doubles(group.get(), name).values;
+    if (values.size() != curves.epochs.size()) {
+      throw DataError(fmt::format("run file '{}': /metric_curves/{} has {} values for {} epochs",
+                                  path_.string(), name, values.size(), curves.epochs.size()));
+    }
+    curves.values[name] = std::move(values);
+  }
+  return curves;
 }
 
 std::map<std::string, double> RunFile::read_metrics() const {

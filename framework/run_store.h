@@ -75,6 +75,12 @@ struct SampleSet {
   size_t count() const { return labels.size(); }
 };
 
+/// Each metric's value at each of `epochs`.
+struct MetricCurves {
+  std::vector<int64_t> epochs;
+  std::map<std::string, std::vector<double>> values;
+};
+
 class RunFile {
  public:
   /// A new run file with provenance attributes and empty groups; `loss_width` is T (0: no
@@ -102,6 +108,13 @@ class RunFile {
   void write_params(const ParamSnapshots& params);
   ParamSnapshots read_params() const;
 
+  /// Parameters as they were after `epoch` epochs (train.snapshot_every), kept under
+  /// /snapshots/epoch_NNNNNN for metric-vs-epoch curves; rewriting an epoch replaces it.
+  void write_snapshot(int epoch, const ParamSnapshots& params);
+  /// The epochs with a snapshot, ascending (empty when none were kept).
+  std::vector<int> snapshot_epochs() const;
+  ParamSnapshots read_snapshot(int epoch) const;
+
   /// Stores a sample set as /samples/NNN (the next free index) and returns that name.
   std::string add_samples(const SampleSet& samples);
   /// Names of the stored sample sets, oldest first.
@@ -121,6 +134,12 @@ class RunFile {
   /// One metric's text attribute, if it has it.
   std::optional<std::string> metric_attribute(const std::string& metric,
                                               const std::string& attribute) const;
+  /// Metrics of the parameter snapshots: /metric_curves/epoch (the snapshots' epochs) and one
+  /// series per metric, with text attributes on the group. Replaces any earlier curves.
+  void write_metric_curves(const MetricCurves& curves,
+                           const std::vector<std::pair<std::string, std::string>>& attributes);
+  /// Empty when the run has none.
+  MetricCurves read_metric_curves() const;
   /// Drops the metrics whose attribute `key` is `value`: a new analysis replaces all of its own.
   void remove_metrics_with(const std::string& key, const std::string& value);
   void flush();

@@ -17,12 +17,14 @@ cd "$src"
 
 mkdir -p "$tmp/runs"
 "$qdm" train --config experiments/configs/pixel-quick.ini --set "data.dir=$data" \
-  --set train.epochs=3 --out "$tmp/runs/pixel.h5" >"$tmp/log" 2>&1 || { cat "$tmp/log"; bad "pixel trains"; }
+  --set train.epochs=3 --set train.snapshot_every=1 --out "$tmp/runs/pixel.h5" >"$tmp/log" 2>&1 ||
+  { cat "$tmp/log"; bad "pixel trains"; }
 "$qdm" train --config experiments/configs/classical-ddpm-pixel-quick.ini --set "data.dir=$data" \
-  --set train.epochs=3 --set model.conditioned=true --set data.classes=0,1,2,3,4,5,6,7,8,9 \
+  --set train.epochs=3 --set train.snapshot_every=2 --set model.conditioned=true \
+  --set data.classes=0,1,2,3,4,5,6,7,8,9 \
   --out "$tmp/runs/ddpm.h5" >"$tmp/log" 2>&1 || { cat "$tmp/log"; bad "classical-ddpm trains"; }
 
-"$qdm" analyze "$tmp/runs/pixel.h5" --count 40 >"$tmp/pixel.out" 2>"$tmp/pixel.err" || {
+"$qdm" analyze "$tmp/runs/pixel.h5" --count 40 --epoch-count 20 >"$tmp/pixel.out" 2>"$tmp/pixel.err" || {
   cat "$tmp/pixel.err"
   bad "analyze pixel"
 }
@@ -41,7 +43,22 @@ assert 0 <= m["jsd"][()] <= 1 and 0 <= m["jsd_real"][()] <= 1
 assert abs(sum(m[f"class_share_{c}"][()] for c in range(10)) - 1) < 1e-12
 assert len(h5py.File(sys.argv[1])["samples"]) == 1
 PY
-for png in samples loss trajectory; do
+grep -q "^by epoch (20 samples per snapshot)" "$tmp/pixel.out" && ok "analyze prints the by-epoch table" ||
+  bad "by-epoch table"
+"$python" - "$tmp/runs/pixel.h5" <<'PY' && ok "curves of snapshots 1, 2, 3; the last is /params" || bad "metric curves"
+import sys, h5py
+f = h5py.File(sys.argv[1])
+assert sorted(f["snapshots"]) == ["epoch_000001", "epoch_000002", "epoch_000003"], list(f["snapshots"])
+assert (f["snapshots/epoch_000003/values"][()] == f["params/values"][()]).all()
+assert not (f["snapshots/epoch_000001/values"][()] == f["params/values"][()]).all()
+c = f["metric_curves"]
+assert list(c["epoch"][()]) == [1, 2, 3], c["epoch"][()]
+assert c.attrs["samples"] in (b"20", "20")
+for name in ["fid", "fid_real", "jsd", "in_class_share"]:
+    assert c[name].shape == (3,), name
+assert all(v >= 0 for v in c["fid"][()])
+PY
+for png in samples loss trajectory fid-by-epoch scores-by-epoch; do
   head -c 8 "$tmp/runs/pixel-$png.png" 2>/dev/null | grep -q PNG && ok "pixel-$png.png written" ||
     bad "pixel-$png.png missing"
 done
@@ -58,6 +75,12 @@ before=$(md5sum <"$tmp/runs/pixel.h5")
 }
 grep -q "^accuracy_digit_7 " "$tmp/ddpm.out" && grep -q "^quality " "$tmp/ddpm.out" &&
   ok "conditioned run: accuracy and quality per digit" || bad "conditioned metrics: $(cat "$tmp/ddpm.out")"
+"$python" - "$tmp/runs/ddpm.h5" <<'PY' && ok "classical-ddpm: snapshots after epochs 2 and 3, accuracy by epoch" || bad "ddpm curves"
+import sys, h5py
+c = h5py.File(sys.argv[1])["metric_curves"]
+assert list(c["epoch"][()]) == [2, 3], c["epoch"][()]
+assert all(0 <= v <= 1 for v in c["accuracy"][()])
+PY
 
 # An interrupted run is listed as such.
 "$qdm" train --config experiments/configs/pixel-quick.ini --set "data.dir=$data" \

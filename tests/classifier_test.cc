@@ -10,13 +10,14 @@
 
 #include "framework/datasets.h"
 #include "framework/error.h"
+#include "framework/rng.h"
 
 namespace qdm::analysis {
 namespace {
 
 namespace fs = std::filesystem;
 
-TEST(EvalClassifier, ReachesAbove97PercentOnTheMnistTestSplitAndCachesItself) {
+TEST(EvalClassifier, ReachesAbove97Point5PercentOnTheMnistTestSplitAndCachesItself) {
   const fs::path data = fs::path(QDM_SOURCE_DIR) / "data";
   ASSERT_TRUE(fs::exists(data / "mnist"))
       << "run `qdm data prepare --dir " << data.string() << "` first (scripts/test does)";
@@ -27,9 +28,9 @@ TEST(EvalClassifier, ReachesAbove97PercentOnTheMnistTestSplitAndCachesItself) {
             << 100 * trained.test_accuracy << "% on " << trained.test_images << " images\n";
   EXPECT_EQ(trained.num_params(), 320 + 6272 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10);
   // The issue asks for 98%. With the npm package's 8504 training digits this architecture and
-  // recipe reach 97.33% (seed 1); a 1-NN classifier scores 95.3% on this split. The bound guards
-  // the recipe against regressions until more data or a better recipe closes the gap.
-  EXPECT_GT(trained.test_accuracy, 0.97);
+  // recipe reach 97.99% (seed 1: 30 of 1496 wrong); a 1-NN classifier scores 95.3% on this
+  // split. The bound guards the recipe against regressions.
+  EXPECT_GT(trained.test_accuracy, 0.975);
 
   // The cache holds the same model: same parameters, same recomputed accuracy.
   ASSERT_TRUE(fs::exists(cache));
@@ -40,11 +41,46 @@ TEST(EvalClassifier, ReachesAbove97PercentOnTheMnistTestSplitAndCachesItself) {
   const std::vector<double> pixels = to_unit_pixels(test);
   EXPECT_DOUBLE_EQ(cached.accuracy(pixels, labels), trained.test_accuracy);
   EXPECT_THROW(load_or_train_classifier(cache, data, "fashion-mnist", settings), DataError);
+  ClassifierSettings other = settings;
+  other.epochs += 1;  // another recipe: the cache is not silently taken for it
+  EXPECT_THROW(load_or_train_classifier(cache, data, "mnist", other), DataError);
 
   // Features are the 128 post-ReLU activations: non-negative.
   const Eigen::MatrixXd f = cached.features(std::span(pixels).first(10 * 784), 10);
   EXPECT_EQ(f.cols(), kFeatureSize);
   EXPECT_GE(f.minCoeff(), 0.0);
+}
+
+// The training gradient with dropout on (the same masks drawn for each evaluation, by reseeding)
+// against central finite differences, for parameters of the conv, fc and head parts.
+TEST(ClassifierGradient, WithDropoutMatchesFiniteDifferences) {
+  EvalClassifier c;
+  Rng init(7);
+  c.init(init);
+  ClassifierSettings s;
+  Rng data(3);
+  std::vector<double> images(2 * 784);
+  for (double& v : images) v = data.uniform();
+  const std::vector<int> labels = {3, 8};
+  std::vector<double> grad(c.params.size(), 0.0), none;
+  Rng masks(11);
+  c.train_batch(images, labels, s, masks, grad);
+  const auto loss = [&] {
+    Rng same(11);
+    std::vector<double> g(c.params.size(), 0.0);
+    return c.train_batch(images, labels, s, same, g);
+  };
+  const int last = c.num_params() - 1;
+  for (int k : {0, 100, 320 + 5000, 320 + 6272 * 256 + 17, last - 300, last}) {
+    const double keep = c.params[k], h = 1e-5;
+    c.params[k] = keep + h;
+    const double up = loss();
+    c.params[k] = keep - h;
+    const double down = loss();
+    c.params[k] = keep;
+    EXPECT_NEAR(grad[k], (up - down) / (2 * h), 1e-6 + 1e-4 * std::abs(grad[k]))
+        << "parameter " << k;
+  }
 }
 
 }  // namespace

@@ -72,6 +72,34 @@ TEST_F(RunStoreTest, WritesAndReadsBackEveryGroup) {
   EXPECT_THROW(run.attribute("nope"), DataError);
 }
 
+TEST_F(RunStoreTest, SnapshotsAndMetricCurvesRoundTrip) {
+  const fs::path path = dir_ / "run.h5";
+  {
+    RunFile run = RunFile::create(path, {"pixel", "statevector", 1, ""}, 0, false);
+    EXPECT_TRUE(run.snapshot_epochs().empty());
+    EXPECT_TRUE(run.read_metric_curves().epochs.empty());
+    run.write_snapshot(10, {1, 2, {1, 2}, {0}, {}});
+    run.write_snapshot(2, {1, 2, {3, 4}, {0}, {7}});
+    run.write_snapshot(10, {1, 2, {5, 6}, {0}, {}});  // a resumed run redoing epoch 10
+    run.write_metric_curves({{2, 10}, {{"fid", {30, 20}}, {"jsd", {0.5, 0.25}}}},
+                            {{"samples", "100"}});
+    MetricCurves wrong{{2, 10}, {{"fid", {1}}}};
+    EXPECT_THROW(run.write_metric_curves(wrong, {}), std::logic_error);
+    run.write_metric_curves({{2, 10}, {{"fid", {30, 20}}, {"jsd", {0.5, 0.25}}}},
+                            {{"samples", "100"}});
+  }
+  const RunFile run = RunFile::open(path, false);
+  EXPECT_EQ(run.snapshot_epochs(), (std::vector<int>{2, 10}));
+  EXPECT_EQ(run.read_snapshot(10).values, (std::vector<double>{5, 6}));
+  EXPECT_EQ(run.read_snapshot(2).buffers, (std::vector<double>{7}));
+  EXPECT_THROW(run.read_snapshot(3), DataError);
+  const MetricCurves c = run.read_metric_curves();
+  EXPECT_EQ(c.epochs, (std::vector<int64_t>{2, 10}));
+  EXPECT_EQ(c.values.at("fid"), (std::vector<double>{30, 20}));
+  EXPECT_EQ(c.values.at("jsd"), (std::vector<double>{0.5, 0.25}));
+  EXPECT_EQ(c.values.size(), 2u);
+}
+
 TEST_F(RunStoreTest, RefusesToClobberAndRejectsOtherFiles) {
   const fs::path path = dir_ / "run.h5";
   RunFile::create(path, {"pixel", "statevector", 1, ""}, 1, false);

@@ -220,6 +220,8 @@ TrainOutcome DdpmTraining::run(RunFile& run, const TrainRequest& request) {
     ++at.epoch;
     at.batch = 0;
     at.order = shuffled(data_.count(), rng);
+    if (s_.snapshot_due(at.epoch))
+      run.write_snapshot(at.epoch, {1, net_.num_params(), params, {}, {}});
   }
   checkpoint();
   const double seconds = session.wall();
@@ -284,6 +286,7 @@ ConfigSchema ClassicalDdpmExperiment::schema() const {
   s.real("train.lr_gamma", 0.7, 0, 1, "StepLR: decay factor");
   s.integer("train.seed", 1234, 0, (1ll << 62), "seed of initialisation, data order and noise");
   s.integer("train.checkpoint_every", 500, 1, 1'000'000'000, "optimiser steps between checkpoints");
+  add_snapshot_key(s);
   s.integer("train.threads", 0, 0, 4096, "worker threads; 0 uses all cores");
   return s;
 }
@@ -337,7 +340,7 @@ SampleSet ClassicalDdpmExperiment::sample(const Config& c, const RunFile& run,
     dim = side * side;
   }
   const nn::Network net = network(c, dim);
-  const ParamSnapshots p = run.read_params();
+  const ParamSnapshots p = params_to_sample(run, request);
   if (p.per_snapshot != net.num_params()) {
     throw DataError(fmt::format("the run stores {} parameters; its config describes {}",
                                 p.per_snapshot, net.num_params()));

@@ -100,7 +100,7 @@ SampleSet LatentExperiment::sample(const Config& c, const RunFile& run,
   const Pipeline pipeline = denoiser(c);
   const QdmSettings settings = read_qdm_settings(c);
   const TrainedAutoencoder ae = autoencoder_for(c, false);
-  const Generated g = sample_qdm(pipeline, settings, run.read_params(), request);
+  const Generated g = sample_qdm(pipeline, settings, params_to_sample(run, request), request);
   const int n = static_cast<int>(g.labels.size()), z = static_cast<int>(g.dim);
   SampleSet s;
   const auto image = ae.model->spec().image;

@@ -65,7 +65,7 @@ SampleSet PixelExperiment::sample(const Config& c, const RunFile& run,
                                   const SampleRequest& request) const {
   const Pipeline pipeline = denoiser(c);
   const QdmSettings settings = read_qdm_settings(c);
-  const Generated g = sample_qdm(pipeline, settings, run.read_params(), request);
+  const Generated g = sample_qdm(pipeline, settings, params_to_sample(run, request), request);
   SampleSet s;
   s.rows = s.cols = image_size(c);
   s.images = g.magnitudes;
