@@ -8,6 +8,7 @@
 
 #include "backends/backend.h"
 #include "cli/commands.h"
+#include "cli/sweep_mpi.h"
 #include "framework/ansatz.h"
 #include "framework/build_info.h"
 #include "framework/error.h"
@@ -40,6 +41,9 @@ int run_version(const std::vector<std::string>& args) {
   if (!parse(args, options, vm, "usage: qdm version")) return 0;
   fmt::print("qdm {} (git {}, {} build)\n", build_info::kVersion, build_info::kGitRevision,
              build_info::kBuildType);
+  fmt::print("qdm sweep under mpirun/srun: {}\n", sweep_mpi_available()
+                                                      ? "available (built with MPI)"
+                                                      : "not built (no MPI found at build time)");
   return 0;
 }
 

@@ -16,6 +16,14 @@ bool launched_under_mpi() {
   return false;
 }
 
+bool sweep_mpi_available() {
+#ifdef QDM_HAVE_MPI
+  return true;
+#else
+  return false;
+#endif
+}
+
 #ifdef QDM_HAVE_MPI
 namespace {
 

@@ -12,6 +12,8 @@ namespace qdm::cli {
 
 /// Whether this process was started by mpirun/srun (their environment variables).
 bool launched_under_mpi();
+/// Whether this qdm was built with MPI.
+bool sweep_mpi_available();
 
 class MpiSession {
  public:
