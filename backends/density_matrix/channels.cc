@@ -1,0 +1,147 @@
+#include "backends/density_matrix/channels.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace qdm::dm {
+namespace {
+
+using Matrix = Eigen::MatrixXcd;
+
+Matrix pauli(int which) {
+  Matrix m = Matrix::Zero(2, 2);
+  const std::complex<double> i(0, 1);
+  switch (which) {
+    case 0:
+      m(0, 0) = m(1, 1) = 1;
+      break;
+    case 1:
+      m(0, 1) = m(1, 0) = 1;
+      break;
+    case 2:
+      m(0, 1) = -i;
+      m(1, 0) = i;
+      break;
+    default:
+      m(0, 0) = 1;
+      m(1, 1) = -1;
+  }
+  return m;
+}
+
+/// A (x) B with B on the low bit: in the IR's order B acts on the first qubit of the pair.
+Matrix kron(const Matrix& a, const Matrix& b) {
+  Matrix out(a.rows() * b.rows(), a.cols() * b.cols());
+  for (Eigen::Index i = 0; i < a.rows(); ++i) {
+    for (Eigen::Index j = 0; j < a.cols(); ++j) {
+      out.block(i * b.rows(), j * b.cols(), b.rows(), b.cols()) = a(i, j) * b;
+    }
+  }
+  return out;
+}
+
+void require_probability(const char* what, double p, double max) {
+  if (!(p >= 0 && p <= max)) {
+    throw std::invalid_argument(fmt::format("{} strength {} is outside [0, {}]", what, p, max));
+  }
+}
+
+}  // namespace
+
+KrausChannel depolarizing(int qubits, double p) {
+  if (qubits != 1 && qubits != 2) {
+    throw std::invalid_argument(fmt::format("depolarizing acts on 1 or 2 qubits, not {}", qubits));
+  }
+  const int paulis = qubits == 1 ? 4 : 16;
+  require_probability("depolarizing", p, paulis / (paulis - 1.0));
+  KrausChannel c{qubits == 1 ? "depolarizing" : "depolarizing-2q", qubits, {}};
+  for (int k = 0; k < paulis; ++k) {
+    const double weight = k == 0 ? 1 - p * (paulis - 1) / paulis : p / paulis;
+    if (weight == 0) continue;
+    const Matrix op = qubits == 1 ? pauli(k) : kron(pauli(k / 4), pauli(k % 4));
+    c.kraus.push_back(std::sqrt(weight) * op);
+  }
+  return c;
+}
+
+KrausChannel amplitude_damping(double gamma) {
+  require_probability("amplitude damping", gamma, 1);
+  Matrix k0 = Matrix::Zero(2, 2), k1 = Matrix::Zero(2, 2);
+  k0(0, 0) = 1;
+  k0(1, 1) = std::sqrt(1 - gamma);
+  k1(0, 1) = std::sqrt(gamma);
+  return {"amplitude-damping", 1, {k0, k1}};
+}
+
+KrausChannel phase_damping(double lambda) {
+  require_probability("phase damping", lambda, 1);
+  Matrix k0 = Matrix::Zero(2, 2), k1 = Matrix::Zero(2, 2);
+  k0(0, 0) = 1;
+  k0(1, 1) = std::sqrt(1 - lambda);
+  k1(1, 1) = std::sqrt(lambda);
+  return {"phase-damping", 1, {k0, k1}};
+}
+
+KrausChannel bit_flip(double p) {
+  require_probability("bit flip", p, 1);
+  return {"bit-flip", 1, {std::sqrt(1 - p) * pauli(0), std::sqrt(p) * pauli(1)}};
+}
+
+double trace_preservation_error(const KrausChannel& c) {
+  const Eigen::Index d = Eigen::Index{1} << c.qubits;
+  Matrix sum = Matrix::Zero(d, d);
+  for (const Matrix& k : c.kraus) sum += k.adjoint() * k;
+  return (sum - Matrix::Identity(d, d)).cwiseAbs().maxCoeff();
+}
+
+Matrix choi_matrix(const KrausChannel& c) {
+  const Eigen::Index d = Eigen::Index{1} << c.qubits;
+  Matrix choi = Matrix::Zero(d * d, d * d);
+  for (Eigen::Index i = 0; i < d; ++i) {
+    for (Eigen::Index j = 0; j < d; ++j) {
+      Matrix unit = Matrix::Zero(d, d);
+      unit(i, j) = 1;
+      Matrix image = Matrix::Zero(d, d);
+      for (const Matrix& k : c.kraus) image += k * unit * k.adjoint();
+      choi.block(i * d, j * d, d, d) = image;
+    }
+  }
+  return choi;
+}
+
+double choi_min_eigenvalue(const KrausChannel& c) {
+  const Eigen::SelfAdjointEigenSolver<Matrix> eig(choi_matrix(c), Eigen::EigenvaluesOnly);
+  return eig.eigenvalues().minCoeff();
+}
+
+void require_cptp(const KrausChannel& c, double tolerance) {
+  const double tp = trace_preservation_error(c);
+  if (tp > tolerance) {
+    throw std::invalid_argument(fmt::format(
+        "channel {} is not trace preserving: sum K^dagger K differs from I by {:.3g}", c.name, tp));
+  }
+  const double cp = choi_min_eigenvalue(c);
+  if (cp < -tolerance) {
+    throw std::invalid_argument(
+        fmt::format("channel {} is not completely positive: its Choi matrix has eigenvalue {:.3g}",
+                    c.name, cp));
+  }
+}
+
+bool NoiseModel::noiseless() const {
+  return depolarizing == 0 && depolarizing_2q == 0 && amplitude_damping == 0 &&
+         phase_damping == 0 && readout_error == 0;
+}
+
+std::vector<KrausChannel> NoiseModel::after_gate(int gate_qubits) const {
+  std::vector<KrausChannel> out;
+  if (gate_qubits == 1 && depolarizing > 0) out.push_back(dm::depolarizing(1, depolarizing));
+  if (gate_qubits == 2 && depolarizing_2q > 0) out.push_back(dm::depolarizing(2, depolarizing_2q));
+  if (amplitude_damping > 0) out.push_back(dm::amplitude_damping(amplitude_damping));
+  if (phase_damping > 0) out.push_back(dm::phase_damping(phase_damping));
+  return out;
+}
+
+}  // namespace qdm::dm

@@ -1,0 +1,219 @@
+#include "backends/density_matrix/density_matrix.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "framework/rng.h"
+
+namespace qdm::dm {
+namespace {
+
+using Matrix = Eigen::MatrixXcd;
+
+void require_qubits(int n) {
+  if (n < 1 || n > kMaxDensityQubits) {
+    throw std::invalid_argument(
+        fmt::format("density matrices of {} qubits: 1..{} allowed (2^n x 2^n complex doubles)", n,
+                    kMaxDensityQubits));
+  }
+}
+
+/// m -> A m, with A acting on the row index bits `qubits` (k = 1 or 2).
+void apply_left(Matrix& m, const Matrix& a, std::span<const int> qubits) {
+  const int k = static_cast<int>(qubits.size());
+  const Eigen::Index sub = Eigen::Index{1} << k, dim = m.rows();
+  uint64_t mask = 0;
+  for (int q : qubits) mask |= uint64_t{1} << q;
+  std::vector<Eigen::Index> rows(sub);
+  Eigen::VectorXcd in(sub);
+  for (Eigen::Index base = 0; base < dim; ++base) {
+    if (static_cast<uint64_t>(base) & mask) continue;  // each group once, from its all-zero row
+    for (Eigen::Index s = 0; s < sub; ++s) {
+      Eigen::Index r = base;
+      for (int j = 0; j < k; ++j) {
+        if (s >> j & 1) r |= Eigen::Index{1} << qubits[j];
+      }
+      rows[s] = r;
+    }
+    for (Eigen::Index c = 0; c < m.cols(); ++c) {
+      for (Eigen::Index s = 0; s < sub; ++s) in[s] = m(rows[s], c);
+      for (Eigen::Index s = 0; s < sub; ++s) {
+        std::complex<double> sum = 0;
+        for (Eigen::Index j = 0; j < sub; ++j) sum += a(s, j) * in[j];
+        m(rows[s], c) = sum;
+      }
+    }
+  }
+}
+
+/// A rho A^dagger for Hermitian rho: A (A rho)^dagger = A rho^dagger A^dagger.
+Matrix sandwich(const Matrix& rho, const Matrix& a, std::span<const int> qubits) {
+  Matrix left = rho;
+  apply_left(left, a, qubits);
+  Matrix out = left.adjoint();
+  apply_left(out, a, qubits);
+  return out;
+}
+
+}  // namespace
+
+DensityMatrix::DensityMatrix(int num_qubits) : num_qubits_(num_qubits) {
+  require_qubits(num_qubits);
+  const Eigen::Index d = Eigen::Index{1} << num_qubits;
+  rho_ = Matrix::Zero(d, d);
+  rho_(0, 0) = 1;
+}
+
+DensityMatrix DensityMatrix::pure(const Eigen::VectorXcd& psi) {
+  int n = 0;
+  while ((Eigen::Index{1} << n) < psi.size()) ++n;
+  if ((Eigen::Index{1} << n) != psi.size()) {
+    throw std::invalid_argument(
+        fmt::format("a state of {} amplitudes is not one of n qubits (2^n)", psi.size()));
+  }
+  require_qubits(n);
+  return DensityMatrix(psi * psi.adjoint(), n);
+}
+
+DensityMatrix DensityMatrix::maximally_mixed(int num_qubits) {
+  require_qubits(num_qubits);
+  const Eigen::Index d = Eigen::Index{1} << num_qubits;
+  return DensityMatrix(Matrix::Identity(d, d) / static_cast<double>(d), num_qubits);
+}
+
+DensityMatrix DensityMatrix::from_matrix(Matrix rho) {
+  int n = 0;
+  while ((Eigen::Index{1} << n) < rho.rows()) ++n;
+  if (rho.rows() != rho.cols() || (Eigen::Index{1} << n) != rho.rows()) {
+    throw std::invalid_argument(
+        fmt::format("a {}x{} matrix is not the density matrix of n qubits (2^n square)", rho.rows(),
+                    rho.cols()));
+  }
+  require_qubits(n);
+  return DensityMatrix(std::move(rho), n);
+}
+
+void DensityMatrix::apply_operator(const Matrix& a, std::span<const int> qubits) {
+  if ((qubits.size() != 1 && qubits.size() != 2) ||
+      a.rows() != (Eigen::Index{1} << qubits.size()) || a.cols() != a.rows()) {
+    throw std::invalid_argument("operators act on 1 or 2 qubits and are 2^k square");
+  }
+  for (int q : qubits) {
+    if (q < 0 || q >= num_qubits_) {
+      throw std::invalid_argument(
+          fmt::format("qubit {} is outside a density matrix of {} qubits", q, num_qubits_));
+    }
+  }
+  if (qubits.size() == 2 && qubits[0] == qubits[1]) {
+    throw std::invalid_argument(fmt::format("a two-qubit operator on qubit {} twice", qubits[0]));
+  }
+  rho_ = sandwich(rho_, a, qubits);
+}
+
+Matrix gate_operator(const Op& op, std::span<const double> params) {
+  if (gate_qubit_count(op.kind) == 1) {
+    double angles[3];
+    for (int a = 0; a < 3; ++a) angles[a] = op.angles[a].resolve(params);
+    return single_qubit_matrix(op.kind, angles);
+  }
+  // Index bit 0 is op.qubits[0] (the control), bit 1 op.qubits[1] (the target).
+  Matrix m = Matrix::Identity(4, 4);
+  switch (op.kind) {
+    case GateKind::CNOT:
+      m(1, 1) = m(3, 3) = 0;
+      m(1, 3) = m(3, 1) = 1;
+      break;
+    case GateKind::CZ:
+      m(3, 3) = -1;
+      break;
+    case GateKind::SWAP:
+      m(1, 1) = m(2, 2) = 0;
+      m(1, 2) = m(2, 1) = 1;
+      break;
+    default:
+      throw std::logic_error(fmt::format("no two-qubit matrix for {}", gate_name(op.kind)));
+  }
+  return m;
+}
+
+void DensityMatrix::apply_gate(const Op& op, std::span<const double> params) {
+  const int k = gate_qubit_count(op.kind);
+  apply_operator(gate_operator(op, params), std::span(op.qubits).first(k));
+}
+
+void DensityMatrix::apply_channel(const KrausChannel& channel, std::span<const int> qubits) {
+  if (static_cast<int>(qubits.size()) != channel.qubits) {
+    throw std::invalid_argument(fmt::format("channel {} acts on {} qubits, not {}", channel.name,
+                                            channel.qubits, qubits.size()));
+  }
+  Matrix sum = Matrix::Zero(dim(), dim());
+  for (const Matrix& k : channel.kraus) {
+    DensityMatrix term(rho_, num_qubits_);
+    term.apply_operator(k, qubits);
+    sum += term.rho_;
+  }
+  rho_ = std::move(sum);
+}
+
+void DensityMatrix::depolarize_all(double p) {
+  if (!(p >= 0 && p <= 1)) {
+    throw std::invalid_argument(fmt::format("depolarizing strength {} is outside [0, 1]", p));
+  }
+  const double t = trace();
+  rho_ *= 1 - p;
+  rho_.diagonal().array() += p * t / static_cast<double>(dim());
+}
+
+std::vector<double> DensityMatrix::probabilities() const {
+  std::vector<double> p(static_cast<size_t>(dim()));
+  for (Eigen::Index i = 0; i < dim(); ++i) p[i] = std::max(0.0, rho_(i, i).real());
+  return p;
+}
+
+DensityMatrix simulate(const Circuit& circuit, std::span<const double> params,
+                       const NoiseModel& noise, DensityMatrix rho) {
+  if (rho.num_qubits() != circuit.num_qubits()) {
+    throw std::invalid_argument(fmt::format("a circuit of {} qubits on a density matrix of {}",
+                                            circuit.num_qubits(), rho.num_qubits()));
+  }
+  circuit.check_params(params);
+  for (const Op& op : circuit.ops()) {
+    rho.apply_gate(op, params);
+    const int k = gate_qubit_count(op.kind);
+    for (const KrausChannel& c : noise.after_gate(k)) {
+      if (c.qubits == k) {
+        rho.apply_channel(c, std::span(op.qubits).first(k));
+      } else {
+        for (int j = 0; j < k; ++j) rho.apply_channel(c, std::span(op.qubits).subspan(j, 1));
+      }
+    }
+  }
+  return rho;
+}
+
+std::vector<uint64_t> sample_bitstrings(const DensityMatrix& rho, int shots, uint64_t seed,
+                                        double readout_error) {
+  if (!(readout_error >= 0 && readout_error <= 1)) {
+    throw std::invalid_argument(fmt::format("readout error {} is outside [0, 1]", readout_error));
+  }
+  const std::vector<double> p = rho.probabilities();
+  std::vector<double> cdf(p.size());
+  double acc = 0;
+  for (size_t i = 0; i < p.size(); ++i) cdf[i] = (acc += p[i]);
+  Rng rng(seed);
+  std::vector<uint64_t> out(static_cast<size_t>(shots));
+  for (uint64_t& s : out) {
+    const double u = rng.uniform() * acc;
+    s = std::min<uint64_t>(std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin(), p.size() - 1);
+    if (readout_error > 0) {
+      for (int q = 0; q < rho.num_qubits(); ++q) {
+        if (rng.uniform() < readout_error) s ^= uint64_t{1} << q;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace qdm::dm
