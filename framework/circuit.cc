@@ -40,6 +40,17 @@ Circuit& Circuit::append(const Circuit& other) {
   return *this;
 }
 
+Circuit Circuit::with_angle(size_t op, int slot, Angle angle) const {
+  require(op < ops_.size(), "gate {} is outside a circuit of {} gates", op, ops_.size());
+  require(slot >= 0 && slot < gate_angle_count(ops_[op].kind), "gate {} has no angle {}",
+          gate_name(ops_[op].kind), slot);
+  require(angle.param >= -1, "parameter index {} is negative", angle.param);
+  Circuit c = *this;
+  c.ops_[op].angles[slot] = angle;
+  if (angle.is_parameter()) c.num_params_ = std::max(c.num_params_, angle.param + 1);
+  return c;
+}
+
 void Circuit::check_params(std::span<const double> params) const {
   require(static_cast<int>(params.size()) == num_params_,
           "parameter vector has {} values; this circuit needs exactly {}", params.size(),

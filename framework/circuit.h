@@ -46,6 +46,9 @@ class Circuit {
   Circuit& add(GateKind kind, std::initializer_list<int> qubits,
                std::initializer_list<Angle> angles = {});
   Circuit& append(const Circuit& other);
+  /// A copy whose gate `op` has `angle` in slot `slot` (the parameter-shift rule's way of moving
+  /// one occurrence of a shared parameter).
+  Circuit with_angle(size_t op, int slot, Angle angle) const;
 
   /// Resolves every angle against `params`; the vector must hold exactly num_params() values.
   void check_params(std::span<const double> params) const;
