@@ -9,7 +9,9 @@
 #include <cmath>
 
 #include "backends/density_matrix/channels.h"
+#include "backends/density_matrix/dm_pipeline.h"
 #include "backends/density_matrix/state_metrics.h"
+#include "backends/statevector/statevector_backend.h"
 #include "tests/test_util.h"
 
 namespace qdm::dm {
@@ -214,6 +216,87 @@ TEST(DensityMatrix, SamplesFollowTheDiagonalAndReadoutErrors) {
   EXPECT_NEAR(ones, 0.1, 5 * std::sqrt(0.1 * 0.9 / shots));
   EXPECT_THROW(sample_bitstrings(DensityMatrix(1), 1, 1, 1.5), std::invalid_argument);
   EXPECT_THROW(DensityMatrix(kMaxDensityQubits + 1), std::invalid_argument);
+}
+
+/// Every physical stage kind between random blocks (the statevector suite's pipeline without the
+/// non-physical ComplexLeakyReLU).
+Pipeline physical_pipeline(Rng& rng) {
+  Pipeline p(3);
+  int offset = 0;
+  auto block = [&](int n) {
+    Circuit c = testing::random_circuit(rng, n, 3 * n + 14);
+    p.add(UnitaryBlock{c, offset});
+    offset += c.num_params();
+  };
+  block(3);
+  p.add(LabelEncode{2});
+  block(5);
+  p.add(AppendAncilla{1});
+  block(6);
+  p.add(SampleMeasure{{5}});
+  block(5);
+  p.add(PostSelect{{1}, {0}});
+  p.add(Normalise{});
+  block(4);
+  p.add(LabelPostSelect{2});
+  p.add(Normalise{});
+  block(2);
+  return p;
+}
+
+// Conformance: without noise, pure inputs through every physical stage give |psi><psi| of the
+// statevector backend's output, same sampled branches included (seed 61, 16 states), to 1e-10.
+TEST(DensityMatrixPipeline, AgreesWithTheStatevectorBackendOnPureStates) {
+  Rng rng(61);  // seed
+  const Pipeline p = physical_pipeline(rng);
+  const std::vector<double> params = testing::random_params(rng, p.num_params());
+  std::vector<reference::Vector> inputs;
+  EvolveContext context{{}, 61, 3};
+  for (int b = 0; b < 16; ++b) {
+    inputs.push_back(testing::random_state(rng, 3));
+    context.labels.push_back(static_cast<int>(rng.below(4)));
+  }
+  StatevectorBackend sv;
+  const StateBatch out = sv.forward(p, params, testing::to_batch(inputs, 3), context).output;
+  for (int b = 0; b < 16; ++b) {
+    const DensityMatrix rho =
+        run_pipeline(p, params, DensityMatrix::pure(inputs[b]), {}, context, b);
+    Vector psi(static_cast<Eigen::Index>(out.dim()));
+    for (size_t i = 0; i < out.dim(); ++i) psi[i] = out.amp(b, i);
+    EXPECT_LT((rho.matrix() - psi * psi.adjoint()).cwiseAbs().maxCoeff(), 1e-10) << "state " << b;
+  }
+  // With noise the output is mixed but still a state.
+  NoiseModel noise;
+  noise.depolarizing = 0.01;
+  const DensityMatrix noisy =
+      run_pipeline(p, params, DensityMatrix::pure(inputs[0]), noise, context, 0);
+  EXPECT_NEAR(noisy.trace(), 1.0, 1e-12);
+  EXPECT_LT(purity(noisy.matrix()), 0.99);
+  // A non-physical stage is refused with its name.
+  Pipeline relu(1);
+  relu.add(ComplexLeakyReLU{0.1});
+  EXPECT_THROW(run_pipeline(relu, {}, DensityMatrix(1), {}, {}, 0), std::invalid_argument);
+}
+
+TEST(DensityMatrixPipeline, PartialTraceOfProductAndEntangledStates) {
+  Rng rng(17);  // seed
+  const Matrix a = random_mixed(rng, 1, 2), b = random_mixed(rng, 2, 2);
+  // b (x) a: a on qubit 0, b on qubits 1 and 2.
+  Matrix ba(8, 8);
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 4; ++j) ba.block(2 * i, 2 * j, 2, 2) = b(i, j) * a;
+  }
+  const DensityMatrix joint = DensityMatrix::from_matrix(ba);
+  const int high[] = {1, 2}, low[] = {0};
+  EXPECT_LT((partial_trace(joint, high).matrix() - a).cwiseAbs().maxCoeff(), 1e-14);
+  EXPECT_LT((partial_trace(joint, low).matrix() - b).cwiseAbs().maxCoeff(), 1e-14);
+  Vector bell = Vector::Zero(4);
+  bell[0] = bell[3] = 1 / std::sqrt(2.0);
+  const int one[] = {1};
+  EXPECT_LT((partial_trace(DensityMatrix::pure(bell), one).matrix() - Matrix::Identity(2, 2) / 2.0)
+                .cwiseAbs()
+                .maxCoeff(),
+            1e-15);
 }
 
 }  // namespace
