@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "backends/density_matrix/density_matrix_backend.h"
 #include "backends/statevector/statevector_backend.h"
 #include "framework/error.h"
 
@@ -29,6 +30,12 @@ ForwardResult Backend::forward(const Pipeline& pipeline, std::span<const double>
           "input states have {} qubits; this pipeline takes {}", input.num_qubits(),
           pipeline.input_qubits());
   require(input.batch_size() > 0, "input batch is empty");
+  if (!caps_.exact_states) {
+    throw UnsupportedError(fmt::format(
+        "backend {} returns density matrices, not state vectors (forward_mixed); training needs "
+        "a backend with exact states and adjoint gradients, such as statevector",
+        name_));
+  }
   input.require_normalised();
   for (size_t k = 0; k < pipeline.stages().size(); ++k) {
     if (!caps_.non_physical_stages && !stage_is_physical(pipeline.stages()[k])) {
@@ -70,11 +77,58 @@ std::vector<uint64_t> Backend::sample(const Circuit& circuit, std::span<const do
   return sample_impl(circuit, params, shots, seed);
 }
 
+std::vector<dm::DensityMatrix> Backend::forward_mixed(const Pipeline& pipeline,
+                                                      std::span<const double> params,
+                                                      const std::vector<dm::DensityMatrix>& inputs,
+                                                      const EvolveContext& context) const {
+  if (!caps_.density_matrices) {
+    throw UnsupportedError(fmt::format(
+        "backend {} has no density matrices (qdm backends lists those that do)", name_));
+  }
+  require(static_cast<int>(params.size()) == pipeline.num_params(),
+          "parameter vector has {} values; this pipeline needs exactly {}", params.size(),
+          pipeline.num_params());
+  require(!inputs.empty(), "input batch is empty");
+  for (const dm::DensityMatrix& rho : inputs) {
+    require(rho.num_qubits() == pipeline.input_qubits(),
+            "input density matrices have {} qubits; this pipeline takes {}", rho.num_qubits(),
+            pipeline.input_qubits());
+  }
+  for (size_t k = 0; k < pipeline.stages().size(); ++k) {
+    if (!stage_is_physical(pipeline.stages()[k])) {
+      throw UnsupportedError(
+          fmt::format("backend {} cannot run stage {} ({}): no quantum device implements it", name_,
+                      k, stage_name(pipeline.stages()[k])));
+    }
+  }
+  if (pipeline.uses_labels()) {
+    require(context.labels.size() == inputs.size(),
+            "this pipeline needs one label per state: {} labels for {} states",
+            context.labels.size(), inputs.size());
+  }
+  require(
+      pipeline.output_qubits() <= caps_.max_qubits && pipeline.input_qubits() <= caps_.max_qubits,
+      "backend {} handles at most {} qubits", name_, caps_.max_qubits);
+  return forward_mixed_impl(pipeline, params, inputs, context);
+}
+
+std::vector<dm::DensityMatrix> Backend::forward_mixed_impl(const Pipeline&, std::span<const double>,
+                                                           const std::vector<dm::DensityMatrix>&,
+                                                           const EvolveContext&) const {
+  throw std::logic_error("forward_mixed_impl of a backend that declares density matrices");
+}
+
 const std::vector<BackendEntry>& backend_registry() {
   static const std::vector<BackendEntry> registry = {
       {"statevector", "dense statevector simulator, batched, adjoint gradients",
        [](const BackendOptions& o) -> std::unique_ptr<Backend> {
          return std::make_unique<StatevectorBackend>(o);
+       }},
+      {"density-matrix",
+       "dense density-matrix simulator: noise channels after every gate (noise.*), mixed states, "
+       "parameter-shift gradients",
+       [](const BackendOptions& o) -> std::unique_ptr<Backend> {
+         return std::make_unique<DensityMatrixBackend>(o);
        }},
   };
   return registry;

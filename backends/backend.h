@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/density_matrix/density_matrix.h"
 #include "framework/circuit.h"
 #include "framework/pipeline.h"
 #include "framework/state_batch.h"
@@ -56,6 +57,8 @@ struct BackendOptions {
   /// Statevector: run unitary blocks gate by gate (Never), as one dense 2^n x 2^n matrix product
   /// per block (Always), or choose per block and batch shape (Auto). See docs/performance.md.
   enum class Fusion { Never, Always, Auto } fusion = Fusion::Auto;
+  /// Density-matrix backend: the channels after every gate and the readout error of sample().
+  dm::NoiseModel noise{};
 };
 
 class Backend {
@@ -77,6 +80,13 @@ class Backend {
   GradientResult backward(const Pipeline& pipeline, std::span<const double> params,
                           const Tape& tape, const StateBatch& output_cotangent) const;
 
+  /// Backends with density matrices: each input through `pipeline` (state b draws as state b of
+  /// `context`), with the backend's noise model.
+  std::vector<dm::DensityMatrix> forward_mixed(const Pipeline& pipeline,
+                                               std::span<const double> params,
+                                               const std::vector<dm::DensityMatrix>& inputs,
+                                               const EvolveContext& context) const;
+
   /// `shots` bitstrings (qubit q = bit q) measured after running `circuit` on |0...0>.
   std::vector<uint64_t> sample(const Circuit& circuit, std::span<const double> params, int shots,
                                uint64_t seed) const;
@@ -92,13 +102,16 @@ class Backend {
                                        const StateBatch& output_cotangent) const = 0;
   virtual std::vector<uint64_t> sample_impl(const Circuit& circuit, std::span<const double> params,
                                             int shots, uint64_t seed) const = 0;
+  virtual std::vector<dm::DensityMatrix> forward_mixed_impl(
+      const Pipeline& pipeline, std::span<const double> params,
+      const std::vector<dm::DensityMatrix>& inputs, const EvolveContext& context) const;
 
  private:
   std::string name_;
   Capabilities caps_;
 };
 
-/// Backends by name: `statevector` (and, as they land, `density-matrix`, `ionq`, `ibm`).
+/// Backends by name: `statevector`, `density-matrix` (and, as they land, `ionq`, `ibm`).
 struct BackendEntry {
   std::string name;
   std::string description;

@@ -19,13 +19,16 @@ expect() {  # expect STATUS PATTERN -- ARGS...
 }
 expect 0 'statevector: .*adjoint' -- backends
 expect 0 'gradients: adjoint' -- backends
+expect 0 'density-matrix: .*noise' -- backends
+expect 0 'gradients: parameter-shift' -- backends
 expect 0 '10000 shots on statevector' -- circuit --qubits 3 --layers 2
+expect 0 '10000 shots on density-matrix' -- circuit --qubits 3 --layers 2 --backend density-matrix
 expect 0 'OPENQASM 3.0;' -- circuit --qubits 2 --layers 1 --qasm 3
 expect 0 'qreg q\[2\];' -- circuit --qubits 2 --layers 1 --qasm 2
 expect 0 '36 parameters' -- circuit --ansatz r3-chain --qubits 4 --layers 3
 expect 2 '^qdm circuit: error: --qubits 40 is outside 1..20$' -- circuit --qubits 40
 expect 2 "--ansatz 'ring' is not one of" -- circuit --ansatz ring
-expect 2 "unknown backend 'ionq'; known backends: statevector" -- circuit --backend ionq
+expect 2 "unknown backend 'ionq'; known backends: statevector, density-matrix" -- circuit --backend ionq
 expect 2 "unrecognised option '--bogus'" -- circuit --bogus
 expect 2 "unknown command 'trian'" -- trian
 expect 0 '^qdm [0-9.]+ \(git ' -- version

@@ -9,9 +9,11 @@
 #include <cmath>
 
 #include "backends/density_matrix/channels.h"
+#include "backends/density_matrix/density_matrix_backend.h"
 #include "backends/density_matrix/dm_pipeline.h"
 #include "backends/density_matrix/state_metrics.h"
 #include "backends/statevector/statevector_backend.h"
+#include "framework/error.h"
 #include "tests/test_util.h"
 
 namespace qdm::dm {
@@ -297,6 +299,42 @@ TEST(DensityMatrixPipeline, PartialTraceOfProductAndEntangledStates) {
                 .cwiseAbs()
                 .maxCoeff(),
             1e-15);
+}
+
+TEST(DensityMatrixBackend, RunsPipelinesAndCircuitsAndRefusesWhatItCannot) {
+  Rng rng(71);  // seed
+  const Pipeline p = physical_pipeline(rng);
+  const std::vector<double> params = testing::random_params(rng, p.num_params());
+  EvolveContext context{{1, 3}, 71, 2};
+  const std::vector<DensityMatrix> in = {DensityMatrix::pure(testing::random_state(rng, 3)),
+                                         DensityMatrix::pure(testing::random_state(rng, 3))};
+  BackendOptions options;
+  options.threads = 2;
+  const auto dmb = make_backend("density-matrix", options);
+  EXPECT_TRUE(dmb->capabilities().density_matrices);
+  const std::vector<DensityMatrix> out = dmb->forward_mixed(p, params, in, context);
+  ASSERT_EQ(out.size(), 2u);
+  for (int b = 0; b < 2; ++b) {
+    const DensityMatrix want = run_pipeline(p, params, in[b], {}, context, b);
+    EXPECT_LT((out[b].matrix() - want.matrix()).cwiseAbs().maxCoeff(), 1e-14);
+  }
+  // It returns density matrices, never state vectors; the statevector backend has none.
+  EXPECT_THROW(dmb->forward(p, params, StateBatch::basis_zero(3, 1), context), UnsupportedError);
+  EXPECT_THROW(make_backend("statevector")->forward_mixed(p, params, in, context),
+               UnsupportedError);
+  EXPECT_THROW(dmb->forward_mixed(p, params, {DensityMatrix(2)}, context), std::invalid_argument);
+  // A bad noise strength fails when the backend is made.
+  options.noise.phase_damping = 2;
+  EXPECT_THROW(make_backend("density-matrix", options), std::invalid_argument);
+  // Noisy shots: readout error on |0> flips each bit with its probability.
+  BackendOptions readout;
+  readout.noise.readout_error = 0.2;
+  Circuit identity(2);
+  identity.add(GateKind::Z, {0});
+  const std::vector<uint64_t> shots =
+      make_backend("density-matrix", readout)->sample(identity, {}, 20000, 5);
+  const double zeros = static_cast<double>(std::count(shots.begin(), shots.end(), 0u)) / 20000;
+  EXPECT_NEAR(zeros, 0.64, 5 * std::sqrt(0.64 * 0.36 / 20000));  // (1 - 0.2)^2, 5 sd
 }
 
 }  // namespace
