@@ -188,6 +188,7 @@ int run_train(const std::vector<std::string>& args) {
 
 int run_sample(const std::vector<std::string>& args) {
   std::string run_path, png, backend, label;
+  std::vector<std::string> sets;
   SampleRequest request;
   int scale = 4;
   po::options_description options("options");
@@ -198,8 +199,11 @@ int run_sample(const std::vector<std::string>& args) {
       "seed", po::value(&request.seed)->default_value(1), "seed of the initial noise")(
       "trajectory", "also store |amplitudes| after every reverse step")(
       "backend", po::value(&backend), "backend to sample on (default: the run's)")(
-      "threads", po::value(&request.threads)->default_value(0), "worker threads (0: all)")(
-      "png", po::value(&png), "also write the samples as a PNG grid")(
+      "set", po::value(&sets)->composing(),
+      "noise.KEY=VALUE for the density-matrix backend (repeatable; qdm train --help-config "
+      "lists the noise keys)")("threads", po::value(&request.threads)->default_value(0),
+                               "worker threads (0: all)")("png", po::value(&png),
+                                                          "also write the samples as a PNG grid")(
       "png-scale", po::value(&scale)->default_value(4), "PNG pixels per image pixel")(
       "help,h", "show this help");
   po::variables_map vm;
@@ -234,6 +238,14 @@ int run_sample(const std::vector<std::string>& args) {
   const auto experiment = make_experiment(name);
   Config config(experiment->schema());
   config.apply_ini(run.attribute("config"), "the run file's config");
+  for (const std::string& s : sets) {
+    // The model is the trained one; only the noise it is sampled under may change.
+    require(s.rfind("noise.", 0) == 0,
+            "--set {}: only noise.* keys can change at sampling time (the rest describe the "
+            "trained model)",
+            s);
+    config.set_assignment(s);
+  }
   const SampleSet samples = experiment->sample(config, run, request);
   const std::string set = run.add_samples(samples);
   run.flush();

@@ -69,6 +69,16 @@ void add_qdm_keys(ConfigSchema& s, const QdmDefaults& d) {
   add_snapshot_key(s);
   s.text("backend.name", "statevector", "backend that trains and samples (qdm backends)");
   s.integer("backend.threads", 0, 0, 4096, "worker threads; 0 uses all cores");
+  s.real("noise.depolarizing", 0, 0, 4.0 / 3,
+         "density-matrix backend, sampling: depolarising strength after every one-qubit gate");
+  s.real("noise.depolarizing_2q", 0, 0, 16.0 / 15,
+         "density-matrix backend, sampling: two-qubit depolarising strength after every "
+         "two-qubit gate");
+  s.real("noise.amplitude_damping", 0, 0, 1,
+         "density-matrix backend, sampling: amplitude damping after every gate, per qubit");
+  s.real("noise.phase_damping", 0, 0, 1,
+         "density-matrix backend, sampling: phase damping after every gate, per qubit");
+  s.real("noise.readout_error", 0, 0, 1, "density-matrix backend: bit-flip probability of shots");
 }
 
 QdmSettings read_qdm_settings(const Config& c) {
@@ -98,6 +108,11 @@ QdmSettings read_qdm_settings(const Config& c) {
   s.backend = c.get_text("backend.name");
   find_backend(s.backend);
   s.threads = static_cast<int>(c.get_int("backend.threads"));
+  s.noise.depolarizing = c.get_real("noise.depolarizing");
+  s.noise.depolarizing_2q = c.get_real("noise.depolarizing_2q");
+  s.noise.amplitude_damping = c.get_real("noise.amplitude_damping");
+  s.noise.phase_damping = c.get_real("noise.phase_damping");
+  s.noise.readout_error = c.get_real("noise.readout_error");
   return s;
 }
 
@@ -191,6 +206,9 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
   require(data.labels.empty() == !denoiser.uses_labels(),
           "the denoiser {} labels but the data {} them",
           denoiser.uses_labels() ? "needs" : "takes no", data.labels.empty() ? "lacks" : "has");
+  require(s.noise.noiseless(),
+          "noise.* keys apply when sampling on the density-matrix backend (qdm sample --backend "
+          "density-matrix --set noise.depolarizing=P); training runs without noise");
   const int steps_per_epoch = static_cast<int>(data.count() / B);
   const int threads = resolve_threads(s.threads);
   // The per-timestep and shared modes run the T steps in parallel, one cache-sized call each; the
@@ -326,9 +344,19 @@ Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const Param
   const SampleLabels labels = sample_labels(request, denoiser.uses_labels() ? kLabelCount : 0);
   BackendOptions options;
   options.threads = 1;
+  options.noise = s.noise;
   Generated g;
   const auto backend = make_backend(request.backend.empty() ? s.backend : request.backend, options);
-  g.backend = backend->name();
+  require(s.noise.noiseless() || backend->capabilities().noise_models,
+          "noise.* is set but backend {} has no noise models; sample with --backend "
+          "density-matrix",
+          backend->name());
+  // Backends without exact states (density-matrix) carry each chain as a density matrix; its
+  // image is the square root of the basis-state probabilities, |amplitudes| for a pure state.
+  const bool mixed = !backend->capabilities().exact_states;
+  g.backend = s.noise.noiseless()
+                  ? backend->name()
+                  : fmt::format("{} (noise: {})", backend->name(), s.noise.describe());
   g.dim = dim;
   g.magnitudes.resize(request.count * dim);
   const int keep = request.trajectory ? T + 1 : 0;
@@ -343,6 +371,7 @@ Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const Param
   parallel_for(chunks, resolve_threads(request.threads), [&](size_t c) {
     const int first = c * kChunk, m = std::min(kChunk, request.count - first);
     StateBatch x(n, m);
+    std::vector<dm::DensityMatrix> rho;
     std::vector<std::complex<double>> amps(dim);
     for (int b = 0; b < m; ++b) {
       for (size_t i = 0; i < dim; ++i) {
@@ -350,26 +379,37 @@ Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const Param
       }
       normalise(amps);
       x.set_state(b, amps);
+      if (mixed) {
+        rho.push_back(dm::DensityMatrix::pure(
+            Eigen::Map<const Eigen::VectorXcd>(amps.data(), static_cast<Eigen::Index>(dim))));
+      }
     }
     EvolveContext context;
     context.seed = request.seed;
     context.labels.assign(g.labels.begin() + first, g.labels.begin() + first + m);
     if (!denoiser.uses_labels()) context.labels.clear();
+    const auto magnitude = [&](int b, size_t i) {
+      return mixed ? std::sqrt(std::max(0.0, rho[b].matrix()(i, i).real())) : std::abs(x.amp(b, i));
+    };
     const auto record = [&](int slot) {
       for (int b = 0; b < m; ++b) {
         double* out = g.trajectory.data() + ((static_cast<size_t>(first + b) * keep) + slot) * dim;
-        for (size_t i = 0; i < dim; ++i) out[i] = std::abs(x.amp(b, i));
+        for (size_t i = 0; i < dim; ++i) out[i] = magnitude(b, i);
       }
     };
     if (keep) record(0);
     for (int t = T; t >= 1; --t) {
       context.stream = static_cast<uint64_t>(t);
-      x = backend->forward(denoiser, params_for(params.values, per, s.param_mode, t), x, context)
-              .output;
+      const auto step_params = params_for(params.values, per, s.param_mode, t);
+      if (mixed) {
+        rho = backend->forward_mixed(denoiser, step_params, rho, context);
+      } else {
+        x = backend->forward(denoiser, step_params, x, context).output;
+      }
       if (keep) record(T - t + 1);
     }
     for (int b = 0; b < m; ++b) {
-      for (size_t i = 0; i < dim; ++i) g.magnitudes[(first + b) * dim + i] = std::abs(x.amp(b, i));
+      for (size_t i = 0; i < dim; ++i) g.magnitudes[(first + b) * dim + i] = magnitude(b, i);
     }
     const int now = done += m;
 #pragma omp critical

@@ -59,6 +59,7 @@ struct QdmSettings : TrainSettings {
   double init_scale = 0.7;
   std::string backend = "statevector";
   int threads = 0;
+  dm::NoiseModel noise;  ///< applied when sampling on the density-matrix backend
   int steps() const { return schedule.steps(); }
   /// Rows of /params: one per step, or one shared set.
   int snapshots() const { return param_mode == ParamMode::Shared ? 1 : steps(); }

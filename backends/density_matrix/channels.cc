@@ -135,6 +135,17 @@ bool NoiseModel::noiseless() const {
          phase_damping == 0 && readout_error == 0;
 }
 
+std::string NoiseModel::describe() const {
+  std::string out;
+  for (const auto& [name, value] :
+       {std::pair{"depolarizing", depolarizing}, std::pair{"depolarizing_2q", depolarizing_2q},
+        std::pair{"amplitude_damping", amplitude_damping},
+        std::pair{"phase_damping", phase_damping}, std::pair{"readout_error", readout_error}}) {
+    if (value != 0) out += fmt::format("{}{}={}", out.empty() ? "" : " ", name, value);
+  }
+  return out.empty() ? "none" : out;
+}
+
 std::vector<KrausChannel> NoiseModel::after_gate(int gate_qubits) const {
   std::vector<KrausChannel> out;
   if (gate_qubits == 1 && depolarizing > 0) out.push_back(dm::depolarizing(1, depolarizing));

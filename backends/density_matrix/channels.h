@@ -43,6 +43,8 @@ struct NoiseModel {
   double phase_damping = 0;  ///< both damping channels follow every gate on each qubit it touches
   double readout_error = 0;  ///< each measured bit flips with this probability
   bool noiseless() const;
+  /// "depolarizing=0.01 readout_error=0.02" (the non-zero strengths), or "none".
+  std::string describe() const;
   /// The channels that follow a gate on `gate_qubits` (1 or 2) qubits, in order.
   std::vector<KrausChannel> after_gate(int gate_qubits) const;
 };
