@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <tuple>
 
 #include "analysis/plot.h"
 #include "experiments/experiment.h"
@@ -95,7 +97,8 @@ ImageSet floor_sample(const ImageSet& real, const std::vector<int>& wanted, uint
 
 /// What scoring any sample set of a run needs: the classifier and the real images.
 struct Scoring {
-  const EvalClassifier* classifier = nullptr;
+  EvalClassifier classifier;
+  std::filesystem::path classifier_path;
   std::vector<int> classes;
   ImageSet reference, train;
   uint64_t seed = 1;
@@ -107,9 +110,32 @@ struct Scoring {
     in.generated = to_classifier_domain(samples.images, samples.rows, samples.cols, labels);
     in.reference = reference;
     in.floor = floor_sample(train, labels, seed);
-    return sample_metrics(*classifier, in);
+    return sample_metrics(classifier, in);
   }
 };
+
+/// The run's classifier (trained and cached on first use) and its real images at rows x cols.
+Scoring make_scoring(const RunContext& ctx, const AnalyzeOptions& o, int rows, int cols) {
+  const Config& c = *ctx.config;
+  const std::string dataset = c.get_text("data.dataset");
+  const std::filesystem::path data_dir =
+      o.data_dir.empty() ? std::filesystem::path(c.get_text("data.dir")) : o.data_dir;
+  Scoring scoring;
+  scoring.classes = c.get_int_list("data.classes");
+  scoring.seed = o.seed;
+  ClassifierSettings settings;
+  settings.seed = o.classifier_seed;
+  scoring.classifier_path = o.classifier.empty()
+                                ? default_classifier_path(data_dir, dataset, o.classifier_seed)
+                                : o.classifier;
+  scoring.classifier =
+      load_or_train_classifier(scoring.classifier_path, data_dir, dataset, settings);
+  scoring.reference =
+      real_images(load_dataset(data_dir, dataset, "t10k"), scoring.classes, rows, cols);
+  scoring.train =
+      real_images(load_dataset(data_dir, dataset, "train"), scoring.classes, rows, cols);
+  return scoring;
+}
 
 SampleRequest new_samples_request(const RunContext& ctx, const AnalyzeOptions& o, int count) {
   SampleRequest request;
@@ -153,20 +179,19 @@ MetricCurves score_snapshots(const RunFile& run, const RunContext& ctx, const An
   return curves;
 }
 
-/// One PNG of `names` (those present) against epoch; false when none is present.
-bool write_curve_plot(const MetricCurves& curves, const std::vector<std::string>& names,
-                      const std::string& title, const std::string& y_label,
-                      const std::filesystem::path& png) {
+/// One PNG of `names` (those in `values`) against `x`; false when none is present.
+bool write_curve_plot(const std::vector<double>& x, const std::string& x_label,
+                      const std::map<std::string, std::vector<double>>& values,
+                      const std::vector<std::string>& names, const std::string& title,
+                      const std::string& y_label, const std::filesystem::path& png) {
   LinePlot plot;
   plot.title = title;
-  plot.x_label = "epoch";
+  plot.x_label = x_label;
   plot.y_label = y_label;
   for (const std::string& name : names) {
-    const auto it = curves.values.find(name);
-    if (it == curves.values.end()) continue;
-    Series series{name, {}, it->second, true};
-    for (int64_t e : curves.epochs) series.x.push_back(static_cast<double>(e));
-    plot.series.push_back(std::move(series));
+    const auto it = values.find(name);
+    if (it == values.end()) continue;
+    plot.series.push_back(Series{name, x, it->second, true});
   }
   if (plot.series.empty()) return false;
   write_line_plot(png, plot);
@@ -296,28 +321,8 @@ Analysis analyze_run(const std::filesystem::path& path, const AnalyzeOptions& o)
   if (ctx.experiment_name == "autoencoder") keep_reconstructions(samples);
   a.samples = static_cast<int>(samples.count());
 
-  const Config& c = *ctx.config;
-  const std::string dataset = c.get_text("data.dataset");
-  const std::filesystem::path data_dir =
-      o.data_dir.empty() ? std::filesystem::path(c.get_text("data.dir")) : o.data_dir;
-  const std::vector<int> classes = c.get_int_list("data.classes");
-  ClassifierSettings settings;
-  settings.seed = o.classifier_seed;
-  const std::filesystem::path classifier_path =
-      o.classifier.empty() ? default_classifier_path(data_dir, dataset, o.classifier_seed)
-                           : o.classifier;
-  const EvalClassifier classifier =
-      load_or_train_classifier(classifier_path, data_dir, dataset, settings);
-  a.classifier_accuracy = classifier.test_accuracy;
-
-  Scoring scoring;
-  scoring.classifier = &classifier;
-  scoring.classes = classes;
-  scoring.seed = o.seed;
-  scoring.reference =
-      real_images(load_dataset(data_dir, dataset, "t10k"), classes, samples.rows, samples.cols);
-  scoring.train =
-      real_images(load_dataset(data_dir, dataset, "train"), classes, samples.rows, samples.cols);
+  const Scoring scoring = make_scoring(ctx, o, samples.rows, samples.cols);
+  a.classifier_accuracy = scoring.classifier.test_accuracy;
   a.metrics = scoring.score(samples);
   a.curves = score_snapshots(run, ctx, o, scoring);
 
@@ -331,7 +336,7 @@ Analysis analyze_run(const std::filesystem::path& path, const AnalyzeOptions& o)
            {"samples", std::to_string(m.samples)},
            {"reference_images", std::to_string(m.reference)},
            {"sample_set", a.sample_set},
-           {"classifier", classifier_path.string()},
+           {"classifier", scoring.classifier_path.string()},
            {"classifier_test_accuracy", fmt::format("{:.4f}", a.classifier_accuracy)}});
     }
     if (!a.curves.epochs.empty()) {
@@ -341,7 +346,7 @@ Analysis analyze_run(const std::filesystem::path& path, const AnalyzeOptions& o)
                                 "each metric of /metrics, computed on new samples from the "
                                 "parameters snapshotted after each epoch in 'epoch'"},
                                {"samples", std::to_string(o.epoch_count)},
-                               {"classifier", classifier_path.string()}});
+                               {"classifier", scoring.classifier_path.string()}});
     }
     run.flush();
   }
@@ -363,13 +368,14 @@ Analysis analyze_run(const std::filesystem::path& path, const AnalyzeOptions& o)
     }
     const std::string name = path.filename().string();
     const std::filesystem::path fid_png = prefix + "-fid-by-epoch.png";
-    if (write_curve_plot(a.curves, kCurveFid,
+    const std::vector<double> epochs(a.curves.epochs.begin(), a.curves.epochs.end());
+    if (write_curve_plot(epochs, "epoch", a.curves.values, kCurveFid,
                          fmt::format("{}: FID by epoch ({} samples each)", name, o.epoch_count),
                          "FID (classifier features)", fid_png)) {
       a.pictures.push_back(fid_png);
     }
     const std::filesystem::path scores_png = prefix + "-scores-by-epoch.png";
-    if (write_curve_plot(a.curves, kCurveScores,
+    if (write_curve_plot(epochs, "epoch", a.curves.values, kCurveScores,
                          fmt::format("{}: scores by epoch ({} samples each)", name, o.epoch_count),
                          "score", scores_png)) {
       a.pictures.push_back(scores_png);
@@ -384,6 +390,76 @@ std::string format_metrics(const Analysis& a) {
   for (const Metric& m : a.metrics) {
     out += fmt::format("{:<22} {:>10.4f}  {:>8}  {:>9}\n", m.name, m.value, m.samples,
                        m.reference ? std::to_string(m.reference) : std::string("-"));
+  }
+  return out;
+}
+
+NoiseSweep analyze_noise(const std::filesystem::path& path, const AnalyzeOptions& o,
+                         const std::string& key, const std::vector<double>& strengths) {
+  require(!strengths.empty(), "--noise {}: name at least one strength", key);
+  const RunFile run = RunFile::open(path, false);
+  const std::string status = run.attribute("status");
+  require(status == "complete", "run '{}' has status '{}': only a finished run can be analysed",
+          path.string(), status);
+  const RunContext ctx = open_context(run);
+  if (!ctx.config->schema().find(key)) {
+    throw std::invalid_argument(fmt::format(
+        "--noise {}: experiment {} has no such key (its noise keys: noise.depolarizing, "
+        "noise.depolarizing_2q, noise.amplitude_damping, noise.phase_damping)",
+        key, ctx.experiment_name));
+  }
+  require(key.rfind("noise.", 0) == 0, "--noise {}: a noise.* key is expected", key);
+  // Every strength is checked before any sampling.
+  for (double p : strengths) Config(*ctx.config).set(key, fmt::format("{}", p), "--noise");
+  NoiseSweep sweep;
+  sweep.key = key;
+  sweep.strengths = strengths;
+  sweep.samples = o.count > 0 ? o.count : kDefaultCount;
+  std::optional<Scoring> scoring;
+  for (double p : strengths) {
+    Config config = *ctx.config;
+    config.set(key, fmt::format("{}", p), "--noise");
+    SampleRequest request = new_samples_request(ctx, o, sweep.samples);
+    request.backend = "density-matrix";
+    fmt::print(stderr, "{} = {}: {} samples on the density-matrix backend\n", key, p,
+               request.count);
+    const SampleSet samples = ctx.experiment->sample(config, run, request);
+    if (!scoring) scoring = make_scoring(ctx, o, samples.rows, samples.cols);
+    for (const Metric& m : scoring->score(samples)) sweep.values[m.name].push_back(m.value);
+  }
+  if (!o.png_prefix.empty()) {
+    const std::string name = path.filename().string();
+    for (const auto& [suffix, names, label] :
+         {std::tuple{"-noise-fid.png", kCurveFid, "FID (classifier features)"},
+          std::tuple{"-noise-scores.png", kCurveScores, "score"}}) {
+      const std::filesystem::path png = o.png_prefix.string() + suffix;
+      if (write_curve_plot(
+              strengths, key, sweep.values, names,
+              fmt::format("{}: metrics under {} ({} samples each)", name, key, sweep.samples),
+              label, png)) {
+        sweep.pictures.push_back(png);
+      }
+    }
+  }
+  return sweep;
+}
+
+std::string format_noise_sweep(const NoiseSweep& s) {
+  std::vector<std::string> names;
+  for (const auto& list : {kCurveFid, kCurveScores, std::vector<std::string>{"pairwise_mean"}}) {
+    for (const std::string& n : list) {
+      if (s.values.count(n)) names.push_back(n);
+    }
+  }
+  std::string out = fmt::format("| {} |", s.key);
+  for (const std::string& n : names) out += fmt::format(" {} |", n);
+  out += "\n|---|";
+  for (size_t i = 0; i < names.size(); ++i) out += "---|";
+  out += "\n";
+  for (size_t i = 0; i < s.strengths.size(); ++i) {
+    out += fmt::format("| {} |", s.strengths[i]);
+    for (const std::string& n : names) out += fmt::format(" {:.4f} |", s.values.at(n)[i]);
+    out += "\n";
   }
   return out;
 }

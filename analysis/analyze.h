@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,22 @@ struct Analysis {
 };
 
 Analysis analyze_run(const std::filesystem::path& run, const AnalyzeOptions& options);
+
+/// The metrics of new samples drawn on the density-matrix backend with `key` (a noise.* config
+/// key) at each strength: --count samples each (default 200), the same seed for all, so the
+/// curve shows what noise alone does. With a PNG prefix: PREFIX-noise-fid.png and
+/// PREFIX-noise-scores.png. Nothing is written into the run.
+struct NoiseSweep {
+  std::string key;
+  std::vector<double> strengths;
+  int samples = 0;
+  std::map<std::string, std::vector<double>> values;  ///< metric -> one value per strength
+  std::vector<std::filesystem::path> pictures;
+};
+NoiseSweep analyze_noise(const std::filesystem::path& run, const AnalyzeOptions& options,
+                         const std::string& key, const std::vector<double>& strengths);
+/// The sweep as a Markdown table, a row per strength.
+std::string format_noise_sweep(const NoiseSweep& sweep);
 
 /// The metrics as an aligned text table.
 std::string format_metrics(const Analysis& analysis);

@@ -30,7 +30,7 @@ void write_text(const fs::path& path, const std::string& text) {
 int run_analyze(const std::vector<std::string>& args) {
   std::vector<std::string> runs;
   analysis::AnalyzeOptions o;
-  std::string data_dir, classifier, png_prefix;
+  std::string data_dir, classifier, png_prefix, noise;
   int threads = 0;
   po::options_description options("options");
   options.add_options()("samples", po::value(&o.sample_set),
@@ -50,6 +50,9 @@ int run_analyze(const std::vector<std::string>& args) {
       "write PREFIX-samples.png, PREFIX-loss.png and PREFIX-trajectory.png (default: beside the "
       "run, RUN-*.png); none with --no-png")("no-png", "write no pictures")(
       "no-store", "leave the run file untouched: print the metrics only")(
+      "noise", po::value(&noise),
+      "noise.KEY=p1,p2,...: instead of the usual analysis, the metrics of --count new samples "
+      "on the density-matrix backend at each strength (a table, and PNGs of the curves)")(
       "epoch-count", po::value(&o.epoch_count)->default_value(100),
       "samples scored per parameter snapshot (train.snapshot_every) for the metric-vs-epoch "
       "curves; 0: none")("threads", po::value(&threads)->default_value(0),
@@ -83,6 +86,26 @@ int run_analyze(const std::vector<std::string>& args) {
   require(runs.size() == 1 || png_prefix.empty(),
           "--png PREFIX names one run's pictures; with several runs leave it out");
   if (threads > 0) omp_set_num_threads(threads);
+  std::string noise_key;
+  std::vector<double> strengths;
+  if (!noise.empty()) {
+    const size_t eq = noise.find('=');
+    require(eq != std::string::npos && eq > 0,
+            "--noise '{}' is not of the form noise.KEY=p1,p2,...", noise);
+    noise_key = noise.substr(0, eq);
+    std::string list = noise.substr(eq + 1);
+    for (size_t start = 0; start <= list.size();) {
+      const size_t end = std::min(list.find(',', start), list.size());
+      const std::string item = list.substr(start, end - start);
+      double v = 0;
+      const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+      require(ec == std::errc() && ptr == item.data() + item.size() && !item.empty(),
+              "--noise {}: '{}' is not a number", noise_key, item);
+      strengths.push_back(v);
+      start = end + 1;
+    }
+    require(o.sample_set.empty(), "--noise draws new samples; --samples does not apply");
+  }
   o.data_dir = data_dir;
   o.classifier = classifier;
   o.store = vm.count("no-store") == 0;
@@ -93,6 +116,14 @@ int run_analyze(const std::vector<std::string>& args) {
       per_run.png_prefix =
           png_prefix.empty() ? fs::path(run).replace_extension("") : fs::path(png_prefix);
       require_writable_target(per_run.png_prefix.string() + "-samples.png", "--png");
+    }
+    if (!noise_key.empty()) {
+      const analysis::NoiseSweep sweep =
+          analysis::analyze_noise(run, per_run, noise_key, strengths);
+      fmt::print("{}: {} samples per strength on the density-matrix backend\n{}", run,
+                 sweep.samples, analysis::format_noise_sweep(sweep));
+      for (const fs::path& p : sweep.pictures) fmt::print("picture: {}\n", p.string());
+      continue;
     }
     const analysis::Analysis a = analysis::analyze_run(run, per_run);
     fmt::print("{} ({}): {} samples from set {}; classifier test accuracy {:.2f}%\n", run,

@@ -82,6 +82,37 @@ assert list(c["epoch"][()]) == [2, 3], c["epoch"][()]
 assert all(0 <= v <= 1 for v in c["accuracy"][()])
 PY
 
+# The density-matrix backend: without noise its samples are the statevector backend's (same
+# seed) to 1e-10; a noise sweep prints one row per strength and draws its curves.
+"$qdm" sample --run "$tmp/runs/pixel.h5" --count 6 --seed 4 >/dev/null 2>&1 &&
+  "$qdm" sample --run "$tmp/runs/pixel.h5" --count 6 --seed 4 --backend density-matrix >/dev/null 2>&1 &&
+  "$qdm" sample --run "$tmp/runs/pixel.h5" --count 6 --seed 4 --backend density-matrix \
+    --set noise.depolarizing=0.05 >/dev/null 2>&1 || bad "density-matrix sampling"
+"$python" - "$tmp/runs/pixel.h5" <<'PY' && ok "density-matrix samples equal statevector ones without noise, differ with it" || bad "density-matrix samples"
+import sys, h5py, numpy as np
+s = h5py.File(sys.argv[1])["samples"]
+sv, dm, noisy = (s[k]["images"][()] for k in sorted(s)[-3:])
+assert np.abs(sv - dm).max() < 1e-10, np.abs(sv - dm).max()
+assert np.abs(sv - noisy).max() > 1e-3
+assert s[sorted(s)[-1]].attrs["backend"] == "density-matrix (noise: depolarizing=0.05)"
+PY
+"$qdm" analyze "$tmp/runs/pixel.h5" --noise noise.depolarizing=0,0.05 --count 12 --png "$tmp/noise" \
+  >"$tmp/noise.out" 2>"$tmp/noise.err" || { cat "$tmp/noise.err"; bad "noise sweep"; }
+cat "$tmp/noise.out"
+[ "$(grep -c '^| 0' "$tmp/noise.out")" -eq 2 ] && grep -q "^| noise.depolarizing | fid |" "$tmp/noise.out" &&
+  ok "noise sweep: a row per strength" || bad "noise table"
+for png in noise-fid noise-scores; do
+  head -c 8 "$tmp/$png.png" 2>/dev/null | grep -q PNG && ok "$png.png written" || bad "$png.png missing"
+done
+expect_error "noise sweep of an unknown key" "has no such key" "$qdm" analyze "$tmp/runs/pixel.h5" \
+  --noise noise.bogus=0.1 --no-png
+expect_error "noise strength out of range" "noise.depolarizing = '2'" "$qdm" analyze "$tmp/runs/pixel.h5" \
+  --noise noise.depolarizing=0,2 --no-png
+expect_error "sampling may change only noise keys" "only noise.* keys" "$qdm" sample --run \
+  "$tmp/runs/pixel.h5" --set train.lr=0.1
+expect_error "noise on the statevector backend" "has no noise models" "$qdm" sample --run \
+  "$tmp/runs/pixel.h5" --set noise.depolarizing=0.1
+
 # An interrupted run is listed as such.
 "$qdm" train --config experiments/configs/pixel-quick.ini --set "data.dir=$data" \
   --max-steps 2 --out "$tmp/runs/stopped.h5" >/dev/null 2>&1
