@@ -56,7 +56,8 @@ KrausChannel depolarizing(int qubits, double p) {
   }
   const int paulis = qubits == 1 ? 4 : 16;
   require_probability("depolarizing", p, paulis / (paulis - 1.0));
-  KrausChannel c{qubits == 1 ? "depolarizing" : "depolarizing-2q", qubits, {}};
+  KrausChannel c{
+      qubits == 1 ? "depolarizing" : "depolarizing-2q", qubits, {}, ChannelKind::Depolarizing, p};
   for (int k = 0; k < paulis; ++k) {
     const double weight = k == 0 ? 1 - p * (paulis - 1) / paulis : p / paulis;
     if (weight == 0) continue;
@@ -72,7 +73,7 @@ KrausChannel amplitude_damping(double gamma) {
   k0(0, 0) = 1;
   k0(1, 1) = std::sqrt(1 - gamma);
   k1(0, 1) = std::sqrt(gamma);
-  return {"amplitude-damping", 1, {k0, k1}};
+  return {"amplitude-damping", 1, {k0, k1}, ChannelKind::AmplitudeDamping, gamma};
 }
 
 KrausChannel phase_damping(double lambda) {
@@ -81,12 +82,16 @@ KrausChannel phase_damping(double lambda) {
   k0(0, 0) = 1;
   k0(1, 1) = std::sqrt(1 - lambda);
   k1(1, 1) = std::sqrt(lambda);
-  return {"phase-damping", 1, {k0, k1}};
+  return {"phase-damping", 1, {k0, k1}, ChannelKind::PhaseDamping, lambda};
 }
 
 KrausChannel bit_flip(double p) {
   require_probability("bit flip", p, 1);
-  return {"bit-flip", 1, {std::sqrt(1 - p) * pauli(0), std::sqrt(p) * pauli(1)}};
+  return {"bit-flip",
+          1,
+          {std::sqrt(1 - p) * pauli(0), std::sqrt(p) * pauli(1)},
+          ChannelKind::BitFlip,
+          p};
 }
 
 double trace_preservation_error(const KrausChannel& c) {

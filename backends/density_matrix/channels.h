@@ -9,10 +9,15 @@
 
 namespace qdm::dm {
 
+/// The channels with a closed form the simulator applies in one pass (Custom: the Kraus sum).
+enum class ChannelKind { Custom, Depolarizing, AmplitudeDamping, PhaseDamping, BitFlip };
+
 struct KrausChannel {
   std::string name;
   int qubits = 1;                       ///< 1 or 2; operators are 2^qubits square
   std::vector<Eigen::MatrixXcd> kraus;  ///< in the bit order of the circuit IR (qubit 0 = bit 0)
+  ChannelKind kind = ChannelKind::Custom;
+  double strength = 0;  ///< p, gamma or lambda of the named kinds
 };
 
 /// rho -> (1 - p) rho + p I/2^q on q = 1 or 2 qubits: the identity with weight 1 - p (4^q - 1)/4^q

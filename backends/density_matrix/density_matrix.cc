@@ -11,6 +11,7 @@ namespace qdm::dm {
 namespace {
 
 using Matrix = Eigen::MatrixXcd;
+using Index = Eigen::Index;
 
 void require_qubits(int n) {
   if (n < 1 || n > kMaxDensityQubits) {
@@ -20,41 +21,128 @@ void require_qubits(int n) {
   }
 }
 
-/// m -> A m, with A acting on the row index bits `qubits` (k = 1 or 2).
-void apply_left(Matrix& m, const Matrix& a, std::span<const int> qubits) {
-  const int k = static_cast<int>(qubits.size());
-  const Eigen::Index sub = Eigen::Index{1} << k, dim = m.rows();
-  uint64_t mask = 0;
-  for (int q : qubits) mask |= uint64_t{1} << q;
-  std::vector<Eigen::Index> rows(sub);
-  Eigen::VectorXcd in(sub);
-  for (Eigen::Index base = 0; base < dim; ++base) {
-    if (static_cast<uint64_t>(base) & mask) continue;  // each group once, from its all-zero row
-    for (Eigen::Index s = 0; s < sub; ++s) {
-      Eigen::Index r = base;
-      for (int j = 0; j < k; ++j) {
-        if (s >> j & 1) r |= Eigen::Index{1} << qubits[j];
-      }
-      rows[s] = r;
+using Complex = std::complex<double>;
+
+/// The basis offsets of the 2^k states of `qubits` (offset s sets bit j of s on qubits[j]), and
+/// the indices with all of those bits zero.
+struct Groups {
+  std::vector<Index> offsets, bases;
+};
+Groups groups(Index dim, std::span<const int> qubits) {
+  Groups g;
+  const size_t sub = size_t{1} << qubits.size();
+  Index mask = 0;
+  for (int q : qubits) mask |= Index{1} << q;
+  for (size_t s = 0; s < sub; ++s) {
+    Index off = 0;
+    for (size_t j = 0; j < qubits.size(); ++j) {
+      if (s >> j & 1) off |= Index{1} << qubits[j];
     }
-    for (Eigen::Index c = 0; c < m.cols(); ++c) {
-      for (Eigen::Index s = 0; s < sub; ++s) in[s] = m(rows[s], c);
-      for (Eigen::Index s = 0; s < sub; ++s) {
-        std::complex<double> sum = 0;
-        for (Eigen::Index j = 0; j < sub; ++j) sum += a(s, j) * in[j];
-        m(rows[s], c) = sum;
+    g.offsets.push_back(off);
+  }
+  for (Index i = 0; i < dim; ++i) {
+    if ((i & mask) == 0) g.bases.push_back(i);
+  }
+  return g;
+}
+
+/// rho -> A rho A^dagger in place: A on the row bits column by column (contiguous in Eigen's
+/// column-major storage), then A^dagger from the right as combinations of whole columns.
+void sandwich(Matrix& rho, const Matrix& a, std::span<const int> qubits) {
+  const Index dim = rho.rows();
+  const Groups g = groups(dim, qubits);
+  const size_t sub = g.offsets.size();
+  Complex in[4], out[4];
+  for (Index c = 0; c < dim; ++c) {
+    Complex* col = rho.data() + c * dim;
+    for (Index base : g.bases) {
+      for (size_t s = 0; s < sub; ++s) in[s] = col[base + g.offsets[s]];
+      for (size_t s = 0; s < sub; ++s) {
+        Complex sum = 0;
+        for (size_t j = 0; j < sub; ++j) sum += a(s, j) * in[j];
+        out[s] = sum;
+      }
+      for (size_t s = 0; s < sub; ++s) col[base + g.offsets[s]] = out[s];
+    }
+  }
+  // (rho A^dagger)[:, base + off_s] = sum_j conj(A(s, j)) rho[:, base + off_j].
+  const Matrix ac = a.conjugate();
+  Matrix cols(dim, static_cast<Index>(sub));
+  for (Index base : g.bases) {
+    for (size_t j = 0; j < sub; ++j) cols.col(j) = rho.col(base + g.offsets[j]);
+    for (size_t s = 0; s < sub; ++s) {
+      auto target = rho.col(base + g.offsets[s]);
+      target = ac(s, 0) * cols.col(0);
+      for (size_t j = 1; j < sub; ++j) target += ac(s, j) * cols.col(j);
+    }
+  }
+}
+
+/// The named one-qubit channels in one pass over the 2x2 blocks (rows and columns of qubit q):
+/// [[A, B], [C, D]] -> the channel's image.
+void one_qubit_closed_form(Matrix& rho, const KrausChannel& c, int q) {
+  const Index dim = rho.rows(), m = Index{1} << q;
+  const double p = c.strength, keep = std::sqrt(1 - p);
+  for (Index c0 = 0; c0 < dim; ++c0) {
+    if (c0 & m) continue;
+    Complex* col0 = rho.data() + c0 * dim;
+    Complex* col1 = rho.data() + (c0 | m) * dim;
+    for (Index r0 = 0; r0 < dim; ++r0) {
+      if (r0 & m) continue;
+      const Index r1 = r0 | m;
+      Complex &A = col0[r0], &C = col0[r1], &B = col1[r0], &D = col1[r1];
+      switch (c.kind) {
+        case ChannelKind::Depolarizing: {
+          const Complex mix = p * (A + D) / 2.0;
+          A = (1 - p) * A + mix;
+          D = (1 - p) * D + mix;
+          B *= 1 - p;
+          C *= 1 - p;
+          break;
+        }
+        case ChannelKind::AmplitudeDamping:
+          A += p * D;
+          D *= 1 - p;
+          B *= keep;
+          C *= keep;
+          break;
+        case ChannelKind::PhaseDamping:
+          B *= keep;
+          C *= keep;
+          break;
+        case ChannelKind::BitFlip: {
+          const Complex a0 = A, b0 = B;
+          A = (1 - p) * A + p * D;
+          D = (1 - p) * D + p * a0;
+          B = (1 - p) * B + p * C;
+          C = (1 - p) * C + p * b0;
+          break;
+        }
+        case ChannelKind::Custom:
+          throw std::logic_error("no closed form for a custom channel");
       }
     }
   }
 }
 
-/// A rho A^dagger for Hermitian rho: A (A rho)^dagger = A rho^dagger A^dagger.
-Matrix sandwich(const Matrix& rho, const Matrix& a, std::span<const int> qubits) {
-  Matrix left = rho;
-  apply_left(left, a, qubits);
-  Matrix out = left.adjoint();
-  apply_left(out, a, qubits);
-  return out;
+/// Two-qubit depolarizing: (1 - p) rho + p (tr_pair rho) (x) I/4, in one pass.
+void two_qubit_depolarizing(Matrix& rho, double p, std::span<const int> qubits) {
+  const Index dim = rho.rows();
+  const Groups g = groups(dim, qubits);
+  const Index n = static_cast<Index>(g.bases.size());
+  Matrix partial = Matrix::Zero(n, n);  // tr_pair rho
+  for (Index j = 0; j < n; ++j) {
+    for (Index i = 0; i < n; ++i) {
+      for (Index off : g.offsets) partial(i, j) += rho(g.bases[i] + off, g.bases[j] + off);
+    }
+  }
+  rho *= 1 - p;
+  for (Index j = 0; j < n; ++j) {
+    for (Index i = 0; i < n; ++i) {
+      for (Index off : g.offsets)
+        rho(g.bases[i] + off, g.bases[j] + off) += p * partial(i, j) / 4.0;
+    }
+  }
 }
 
 }  // namespace
@@ -109,7 +197,7 @@ void DensityMatrix::apply_operator(const Matrix& a, std::span<const int> qubits)
   if (qubits.size() == 2 && qubits[0] == qubits[1]) {
     throw std::invalid_argument(fmt::format("a two-qubit operator on qubit {} twice", qubits[0]));
   }
-  rho_ = sandwich(rho_, a, qubits);
+  sandwich(rho_, a, qubits);
 }
 
 Matrix gate_operator(const Op& op, std::span<const double> params) {
@@ -147,6 +235,20 @@ void DensityMatrix::apply_channel(const KrausChannel& channel, std::span<const i
   if (static_cast<int>(qubits.size()) != channel.qubits) {
     throw std::invalid_argument(fmt::format("channel {} acts on {} qubits, not {}", channel.name,
                                             channel.qubits, qubits.size()));
+  }
+  for (int q : qubits) {
+    if (q < 0 || q >= num_qubits_) {
+      throw std::invalid_argument(
+          fmt::format("qubit {} is outside a density matrix of {} qubits", q, num_qubits_));
+    }
+  }
+  if (channel.kind != ChannelKind::Custom && channel.qubits == 1) {
+    one_qubit_closed_form(rho_, channel, qubits[0]);
+    return;
+  }
+  if (channel.kind == ChannelKind::Depolarizing && channel.qubits == 2 && qubits[0] != qubits[1]) {
+    two_qubit_depolarizing(rho_, channel.strength, qubits);
+    return;
   }
   Matrix sum = Matrix::Zero(dim(), dim());
   for (const Matrix& k : channel.kraus) {
