@@ -5,6 +5,7 @@
 #include "experiments/classical/ddpm_experiment.h"
 #include "experiments/experiment.h"
 #include "experiments/latent/latent_experiment.h"
+#include "experiments/mixed/mixed_experiment.h"
 #include "experiments/pixel/pixel_experiment.h"
 
 namespace qdm {
@@ -23,6 +24,10 @@ const std::vector<ExperimentEntry>& experiment_registry() {
       {"classical-ddpm",
        "classical baseline: an MLP DDPM on the same pixels or latents, conditioned or not",
        [] { return std::unique_ptr<Experiment>(std::make_unique<ClassicalDdpmExperiment>()); }},
+      {"mixed",
+       "density-matrix QDM: depolarising forward process, PQC + traced-out ancilla per step "
+       "(the seed's sections 1.3.5-1.3.8)",
+       [] { return std::unique_ptr<Experiment>(std::make_unique<MixedExperiment>()); }},
   };
   return entries;
 }
