@@ -102,7 +102,7 @@ cat "$tmp/noise.out"
 [ "$(grep -c '^| 0' "$tmp/noise.out")" -eq 2 ] && grep -q "^| noise.depolarizing | fid |" "$tmp/noise.out" &&
   ok "noise sweep: a row per strength" || bad "noise table"
 for png in noise-fid noise-scores; do
-  head -c 8 "$tmp/$png.png" 2>/dev/null | grep -q PNG && ok "$png.png written" || bad "$png.png missing"
+  head -c 8 "$tmp/noise-$png.png" 2>/dev/null | grep -q PNG && ok "$png.png written" || bad "$png.png missing"
 done
 expect_error "noise sweep of an unknown key" "has no such key" "$qdm" analyze "$tmp/runs/pixel.h5" \
   --noise noise.bogus=0.1 --no-png
@@ -133,7 +133,7 @@ PY
 
 expect_error "analyze of an unfinished run" "has status 'running'" "$qdm" analyze "$tmp/runs/stopped.h5"
 expect_error "missing run file" "run file '$tmp/none.h5' does not exist" "$qdm" analyze "$tmp/none.h5"
-expect_error "unknown sample set" "--samples 007: the run has no such sample set (stored: 000)" \
+expect_error "unknown sample set" "--samples 007: the run has no such sample set (stored: 000, 001, 002, 003)" \
   "$qdm" analyze "$tmp/runs/pixel.h5" --samples 007 --no-png
 expect_error "count with samples" "--count and --samples exclude each other" \
   "$qdm" analyze "$tmp/runs/pixel.h5" --samples 000 --count 3
