@@ -30,12 +30,20 @@ struct RunContext {
   std::unique_ptr<Config> config;
 };
 
-RunContext open_context(const RunFile& run) {
+RunContext open_context(const RunFile& run, const std::vector<std::string>& noise = {}) {
   RunContext c;
   c.experiment_name = run.attribute("experiment");
   c.experiment = make_experiment(c.experiment_name);
   c.config = std::make_unique<Config>(c.experiment->schema());
   c.config->apply_ini(run.attribute("config"), "the run's config");
+  for (const std::string& s : noise) {
+    // The model is the trained one; only the noise it is sampled under may change.
+    require(s.rfind("noise.", 0) == 0,
+            "--set {}: only noise.* keys can change for analysis (the rest describe the trained "
+            "model)",
+            s);
+    c.config->set_assignment(s, "--set");
+  }
   return c;
 }
 
@@ -312,7 +320,10 @@ Analysis analyze_run(const std::filesystem::path& path, const AnalyzeOptions& o)
         "{} finishes it)",
         path.string(), status, path.string()));
   }
-  const RunContext ctx = open_context(run);
+  const RunContext ctx = open_context(run, o.noise);
+  require(o.noise.empty() || (o.sample_set.empty() && (o.count > 0 || run.sample_sets().empty())),
+          "--set {}: noise applies to new samples; use --count N (not --samples) to draw them",
+          o.noise.empty() ? std::string() : o.noise.front());
   Analysis a;
   a.experiment = ctx.experiment_name;
 

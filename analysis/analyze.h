@@ -24,6 +24,8 @@ struct AnalyzeOptions {
   bool store = true;                 ///< write the metrics (and new samples) into the run
   std::filesystem::path png_prefix;  ///< PNGs at PREFIX-samples.png, ...; empty: none
   std::string backend;               ///< new samples on this backend (empty: the run's)
+  /// noise.KEY=VALUE assignments for new samples (the density-matrix backend's noise).
+  std::vector<std::string> noise;
   /// Samples scored per parameter snapshot (train.snapshot_every) for the metric-vs-epoch
   /// curves; 0: no curves.
   int epoch_count = 100;

@@ -50,6 +50,8 @@ int run_analyze(const std::vector<std::string>& args) {
       "write PREFIX-samples.png, PREFIX-loss.png and PREFIX-trajectory.png (default: beside the "
       "run, RUN-*.png); none with --no-png")("no-png", "write no pictures")(
       "no-store", "leave the run file untouched: print the metrics only")(
+      "set", po::value(&o.noise)->composing(),
+      "noise.KEY=VALUE for new samples on the density-matrix backend (repeatable)")(
       "noise", po::value(&noise),
       "noise.KEY=p1,p2,...: instead of the usual analysis, the metrics of --count new samples "
       "on the density-matrix backend at each strength (a table, and PNGs of the curves)")(

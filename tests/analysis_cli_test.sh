@@ -110,6 +110,13 @@ expect_error "noise strength out of range" "noise.depolarizing = '2'" "$qdm" ana
   --noise noise.depolarizing=0,2 --no-png
 expect_error "sampling may change only noise keys" "only noise.* keys" "$qdm" sample --run \
   "$tmp/runs/pixel.h5" --set train.lr=0.1
+expect_error "analysis noise needs new samples" "use --count N" "$qdm" analyze "$tmp/runs/pixel.h5" \
+  --set noise.depolarizing=0.1 --no-png --no-store
+expect_error "analysis may change only noise keys" "only noise.* keys" "$qdm" analyze \
+  "$tmp/runs/pixel.h5" --set train.lr=1 --count 4 --no-png --no-store
+"$qdm" analyze "$tmp/runs/pixel.h5" --backend density-matrix --set noise.depolarizing=0.01 --count 8 \
+  --no-png --no-store >"$tmp/noisy.out" 2>&1 && grep -q "^fid " "$tmp/noisy.out" &&
+  ok "analyze under noise on the density-matrix backend" || bad "analyze under noise: $(cat "$tmp/noisy.out")"
 expect_error "noise on the statevector backend" "has no noise models" "$qdm" sample --run \
   "$tmp/runs/pixel.h5" --set noise.depolarizing=0.1
 
