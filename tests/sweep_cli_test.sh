@@ -51,8 +51,10 @@ sweep "$tmp/a" "$epochs" --workers 2 && grep -q "0 complete, 0 failed, 0 interru
 "$qdm" sweep "${base[@]}" --set "train.epochs=$epochs" "${grid[@]}" --out "$tmp/k" --workers 1 \
   >"$tmp/k.out" 2>&1 &
 pid=$!
+# Once one point has finished and the next has written a checkpoint, so that it is mid-run.
 for _ in $(seq 1 2400); do
-  grep -q "^\[1/4\]" "$tmp/k.out" 2>/dev/null && break
+  grep -q "^\[1/4\]" "$tmp/k.out" 2>/dev/null &&
+    [ "$(ls "$tmp/k"/*.h5.ckpt 2>/dev/null | wc -l)" -ge 2 ] && break
   kill -0 "$pid" 2>/dev/null || break
   sleep 0.05
 done
