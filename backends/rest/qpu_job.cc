@@ -1,0 +1,159 @@
+#include "backends/rest/qpu_job.h"
+
+#include <fmt/format.h>
+
+#include <ctime>
+#include <optional>
+#include <random>
+
+#include "backends/rest/secrets.h"
+#include "framework/error.h"
+
+namespace qdm::rest {
+namespace {
+
+std::string new_nonce() {
+  std::random_device device;
+  std::mt19937_64 bits((static_cast<uint64_t>(device()) << 32) ^ device() ^
+                       static_cast<uint64_t>(std::time(nullptr)));
+  return fmt::format("{:016x}{:016x}", bits(), bits());
+}
+
+/// Cancels the job on the provider's side and records the outcome; never throws.
+void cancel_and_record(QpuProvider& p, JobJournal& journal, JobRecord& rec, const char* why) {
+  interrupt_requested().store(false);  // let the cancel request's own waits run
+  try {
+    p.cancel(rec.job_id, Deadline(30));
+    rec.status = "cancelled";
+    rec.detail = why;
+  } catch (const std::exception& e) {
+    rec.detail = redact(fmt::format("{}; cancelling failed: {}", why, e.what()));
+  }
+  rec.updated_utc = utc_now();
+  journal.save(rec);
+}
+
+}  // namespace
+
+std::string fingerprint(const std::string& text) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  return fmt::format("{:016x}", h);
+}
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::vector<Histogram> run_job(QpuProvider& p, JobJournal& journal, const JobRequest& req) {
+  const QpuSettings& s = p.settings();
+  const std::string fp = fingerprint(p.payload(req.circuits, req.shots, ""));
+  std::optional<JobRecord> pending;
+  for (const JobRecord& r : journal.load()) {
+    if (!r.finished() && r.fingerprint == fp && r.provider == s.provider) pending = r;
+  }
+  if (pending && !req.resume) {
+    throw std::invalid_argument(fmt::format(
+        "the run file's /jobs holds an unfinished {} job for this same request (id '{}', status "
+        "{}, created {}): pass --resume to fetch it instead of submitting and paying again",
+        s.provider, pending->job_id, pending->status, pending->created_utc));
+  }
+  if (!pending && req.resume) {
+    throw std::invalid_argument(fmt::format(
+        "--resume: the run file's /jobs holds no unfinished {} job for this request (the same "
+        "count, seed, label, shots and device); run without --resume to submit one",
+        s.provider));
+  }
+  const Deadline deadline(s.deadline_s);
+  JobRecord rec;
+  const auto save = [&] {
+    rec.updated_utc = utc_now();
+    journal.save(rec);
+  };
+  try {
+    if (pending) {
+      rec = *pending;
+      p.client().log(fmt::format("resuming {} job '{}' (status {})", s.provider, rec.job_id,
+                                 rec.status));
+      if (rec.job_id.empty()) {
+        // The earlier run died between POST and reply: the job may exist under its nonce.
+        if (auto id = p.find_by_nonce(rec.nonce, deadline)) {
+          rec.job_id = *id;
+        } else {
+          rec.job_id = p.submit(p.payload(req.circuits, req.shots, rec.nonce), rec.nonce, deadline);
+        }
+        rec.status = "queued";
+        save();
+      }
+    } else {
+      rec.provider = s.provider;
+      rec.device = s.device;
+      rec.base_url = s.base_url;
+      rec.nonce = new_nonce();
+      rec.fingerprint = fp;
+      rec.status = "submitting";
+      rec.circuits = static_cast<int64_t>(req.circuits.size());
+      rec.shots = req.shots;
+      rec.created_utc = utc_now();
+      save();
+      rec.job_id = p.submit(p.payload(req.circuits, req.shots, rec.nonce), rec.nonce, deadline);
+      rec.status = "queued";
+      save();
+      p.client().log(fmt::format("submitted {} job '{}': {} circuits x {} shots on {}", s.provider,
+                                 rec.job_id, req.circuits.size(), req.shots, s.device));
+    }
+  } catch (const DeadlineExceeded&) {
+    throw DataError(fmt::format(
+        "the {} job was not accepted within qpu.deadline = {:g} s (journal status {}; `qdm "
+        "sample --resume` looks for it again)",
+        s.provider, s.deadline_s, rec.status));
+  }
+  try {
+    for (;;) {
+      const JobStatus st = p.status(rec.job_id, deadline);
+      if (to_string(st.state) != rec.status) {
+        rec.status = to_string(st.state);
+        rec.detail = st.raw;
+        save();
+        p.client().log(fmt::format("job '{}': {}", rec.job_id, st.raw));
+      }
+      if (st.state == JobState::Completed) {
+        auto counts = p.results(rec.job_id, static_cast<int>(req.circuits.size()), req.shots,
+                                deadline);
+        rec.status = "fetched";
+        save();
+        return counts;
+      }
+      if (st.state == JobState::Failed) {
+        rec.detail = st.failure;
+        save();
+        throw DataError(
+            redact(fmt::format("{} job '{}' failed: {}", s.provider, rec.job_id, st.failure)));
+      }
+      if (st.state == JobState::Cancelled) {
+        throw DataError(fmt::format("{} job '{}' was cancelled on the provider's side", s.provider,
+                                    rec.job_id));
+      }
+      p.client().wait(s.poll_interval_s, deadline);
+    }
+  } catch (const DeadlineExceeded&) {
+    cancel_and_record(p, journal, rec, "deadline passed");
+    throw DataError(fmt::format(
+        "{} job '{}' did not finish within qpu.deadline = {:g} s; {}", s.provider, rec.job_id,
+        s.deadline_s,
+        rec.status == "cancelled" ? "it was cancelled" : "cancelling it failed: " + rec.detail));
+  } catch (const Interrupted&) {
+    cancel_and_record(p, journal, rec, "interrupted");
+    throw Interrupted(fmt::format("interrupted: {} job '{}' {}", s.provider, rec.job_id,
+                                  rec.status == "cancelled" ? "was cancelled"
+                                                            : "could not be cancelled: " +
+                                                                  rec.detail));
+  }
+}
+
+}  // namespace qdm::rest
