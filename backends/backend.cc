@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include "backends/density_matrix/density_matrix_backend.h"
+#include "backends/rest/remote_backend.h"
 #include "backends/statevector/statevector_backend.h"
 #include "framework/error.h"
 
@@ -118,6 +119,12 @@ std::vector<dm::DensityMatrix> Backend::forward_mixed_impl(const Pipeline&, std:
   throw std::logic_error("forward_mixed_impl of a backend that declares density matrices");
 }
 
+std::vector<std::string> ir_gate_names() {
+  std::vector<std::string> names;
+  for (GateKind g : kAllGateKinds) names.emplace_back(gate_name(g));
+  return names;
+}
+
 const std::vector<BackendEntry>& backend_registry() {
   static const std::vector<BackendEntry> registry = {
       {"statevector", "dense statevector simulator, batched, adjoint gradients",
@@ -130,6 +137,21 @@ const std::vector<BackendEntry>& backend_registry() {
        [](const BackendOptions& o) -> std::unique_ptr<Backend> {
          return std::make_unique<DensityMatrixBackend>(o);
        }},
+      {"ionq",
+       "IonQ cloud QPUs and simulator over REST (API v0.4, qis gates); key from QDM_IONQ_API_KEY",
+       [](const BackendOptions& o) -> std::unique_ptr<Backend> {
+         return std::make_unique<rest::RemoteBackend>(
+             "ionq", o.qpu.provider == "ionq" ? o.qpu : rest::default_qpu_settings("ionq"));
+       },
+       true},
+      {"ibm",
+       "IBM Quantum over the Qiskit Runtime REST API (sampler, OpenQASM 3 in rz sx x cx); key "
+       "from QDM_IBM_API_KEY",
+       [](const BackendOptions& o) -> std::unique_ptr<Backend> {
+         return std::make_unique<rest::RemoteBackend>(
+             "ibm", o.qpu.provider == "ibm" ? o.qpu : rest::default_qpu_settings("ibm"));
+       },
+       true},
   };
   return registry;
 }

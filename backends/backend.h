@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backends/density_matrix/density_matrix.h"
+#include "backends/rest/qpu_settings.h"
 #include "framework/circuit.h"
 #include "framework/pipeline.h"
 #include "framework/state_batch.h"
@@ -26,10 +27,12 @@ struct Capabilities {
   bool non_physical_stages = false;  ///< can run ComplexLeakyReLU and friends
   GradientMethod gradient = GradientMethod::None;
   int max_qubits = 0;
-  std::vector<GateKind> native_gates;
+  std::vector<std::string> native_gates;  ///< the names the backend runs directly
 };
 
 std::string to_string(GradientMethod m);
+/// Every gate of the circuit IR by name (what the simulators run natively).
+std::vector<std::string> ir_gate_names();
 
 /// What a backend keeps from forward() for backward(); each backend defines its own.
 class Tape {
@@ -59,6 +62,9 @@ struct BackendOptions {
   enum class Fusion { Never, Always, Auto } fusion = Fusion::Auto;
   /// Density-matrix backend: the channels after every gate and the readout error of sample().
   dm::NoiseModel noise{};
+  /// Cloud QPU backends (ionq, ibm): endpoint, device, key variable, limits. Empty provider: the
+  /// documented defaults.
+  rest::QpuSettings qpu{};
 };
 
 class Backend {
@@ -111,11 +117,12 @@ class Backend {
   Capabilities caps_;
 };
 
-/// Backends by name: `statevector`, `density-matrix` (and, as they land, `ionq`, `ibm`).
+/// Backends by name: `statevector`, `density-matrix`, `ionq`, `ibm`.
 struct BackendEntry {
   std::string name;
   std::string description;
   std::unique_ptr<Backend> (*create)(const BackendOptions&);
+  bool remote = false;  ///< a cloud QPU reached over the network
 };
 const std::vector<BackendEntry>& backend_registry();
 /// Both throw std::invalid_argument listing the known names when `name` is not one; find_backend

@@ -54,15 +54,13 @@ int run_backends(const std::vector<std::string>& args) {
   for (const auto& entry : backend_registry()) {
     const auto backend = entry.create({});
     const Capabilities& c = backend->capabilities();
-    std::vector<std::string_view> gates;
-    for (GateKind g : c.native_gates) gates.push_back(gate_name(g));
     fmt::print("{}: {}\n", entry.name, entry.description);
     fmt::print("  exact states: {}  density matrices: {}  noise models: {}  shots: {}\n",
                c.exact_states ? "yes" : "no", c.density_matrices ? "yes" : "no",
                c.noise_models ? "yes" : "no", c.shots ? "yes" : "no");
     fmt::print("  gradients: {}  non-physical stages: {}  max qubits: {}\n", to_string(c.gradient),
                c.non_physical_stages ? "yes" : "no", c.max_qubits);
-    fmt::print("  native gates: {}\n", fmt::join(gates, " "));
+    fmt::print("  native gates: {}\n", fmt::join(c.native_gates, " "));
   }
   return 0;
 }

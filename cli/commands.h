@@ -11,6 +11,7 @@ int run_analyze(const std::vector<std::string>& args);
 int run_backends(const std::vector<std::string>& args);
 int run_circuit(const std::vector<std::string>& args);
 int run_data(const std::vector<std::string>& args);
+int run_qpu_emulator(const std::vector<std::string>& args);
 int run_sample(const std::vector<std::string>& args);
 int run_sweep(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);

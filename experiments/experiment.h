@@ -12,6 +12,10 @@
 #include "framework/config.h"
 #include "framework/run_store.h"
 
+namespace qdm::rest {
+class JobJournal;
+}
+
 namespace qdm {
 
 struct TrainRequest {
@@ -44,6 +48,12 @@ struct SampleRequest {
   int threads = 0;
   /// Parameters to sample with instead of the run's final ones (a /snapshots entry).
   const ParamSnapshots* params = nullptr;
+  /// > 0: estimate each sample from this many shots of the whole chain as one circuit (cloud QPU
+  /// backends always do; experiments/qpu_sampling.h).
+  int shots = 0;
+  bool resume = false;   ///< cloud QPUs: fetch the journal's unfinished job instead of submitting
+  bool dry_run = false;  ///< cloud QPUs: print the payload and gate counts, send nothing
+  rest::JobJournal* journal = nullptr;  ///< where cloud jobs are recorded (the run file's /jobs)
 };
 
 /// The parameters a sample request asks for: its own, or the run's final ones.

@@ -11,6 +11,8 @@
 #include <numeric>
 
 #include "backends/backend.h"
+#include "experiments/qpu_keys.h"
+#include "experiments/qpu_sampling.h"
 #include "experiments/train_session.h"
 #include "framework/error.h"
 #include "framework/loss.h"
@@ -28,12 +30,20 @@ constexpr uint64_t kSampleNoiseStream = 0xA5A5'0000'0000'0001ull;
 
 int resolve_threads(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
 
-/// Parameters of the denoiser at diffusion step t (1-based).
+}  // namespace
+
 std::span<const double> params_for(std::span<const double> all, size_t per, ParamMode mode, int t) {
   return all.subspan(mode == ParamMode::Shared ? 0 : (t - 1) * per, per);
 }
 
-}  // namespace
+std::vector<std::complex<double>> sample_noise_state(uint64_t seed, int sample, size_t dim) {
+  std::vector<std::complex<double>> amps(dim);
+  for (size_t i = 0; i < dim; ++i) {
+    amps[i] = counter_complex_normal(seed, kSampleNoiseStream, sample, i);
+  }
+  normalise(amps);
+  return amps;
+}
 
 void add_qdm_keys(ConfigSchema& s, const QdmDefaults& d) {
   s.integer("diffusion.steps", d.steps, 1, 1000, "diffusion steps T");
@@ -79,6 +89,7 @@ void add_qdm_keys(ConfigSchema& s, const QdmDefaults& d) {
   s.real("noise.phase_damping", 0, 0, 1,
          "density-matrix backend, sampling: phase damping after every gate, per qubit");
   s.real("noise.readout_error", 0, 0, 1, "density-matrix backend: bit-flip probability of shots");
+  add_qpu_keys(s);
 }
 
 QdmSettings read_qdm_settings(const Config& c) {
@@ -113,6 +124,8 @@ QdmSettings read_qdm_settings(const Config& c) {
   s.noise.amplitude_damping = c.get_real("noise.amplitude_damping");
   s.noise.phase_damping = c.get_real("noise.phase_damping");
   s.noise.readout_error = c.get_real("noise.readout_error");
+  s.ionq = read_qpu_settings(c, "ionq");
+  s.ibm = read_qpu_settings(c, "ibm");
   return s;
 }
 
@@ -209,6 +222,10 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
   require(s.noise.noiseless(),
           "noise.* keys apply when sampling on the density-matrix backend (qdm sample --backend "
           "density-matrix --set noise.depolarizing=P); training runs without noise");
+  require(!find_backend(s.backend).remote,
+          "backend.name = {} is a cloud QPU, which returns shots, not the exact states training "
+          "differentiates: train on statevector, then qdm sample --backend {} --shots N",
+          s.backend, s.backend);
   const int steps_per_epoch = static_cast<int>(data.count() / B);
   const int threads = resolve_threads(s.threads);
   // The per-timestep and shared modes run the T steps in parallel, one cache-sized call each; the
@@ -332,6 +349,10 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
 
 Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const ParamSnapshots& params,
                      const SampleRequest& request) {
+  const std::string backend_name = request.backend.empty() ? s.backend : request.backend;
+  if (request.shots > 0 || find_backend(backend_name).remote) {
+    return sample_qdm_shots(denoiser, s, params, request);
+  }
   require_in_range("sample count", request.count, 1, 1'000'000);
   const int T = s.steps(), n = denoiser.input_qubits();
   const size_t per = denoiser.num_params(), dim = size_t{1} << n;
@@ -374,10 +395,7 @@ Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const Param
     std::vector<dm::DensityMatrix> rho;
     std::vector<std::complex<double>> amps(dim);
     for (int b = 0; b < m; ++b) {
-      for (size_t i = 0; i < dim; ++i) {
-        amps[i] = counter_complex_normal(request.seed, kSampleNoiseStream, first + b, i);
-      }
-      normalise(amps);
+      amps = sample_noise_state(request.seed, first + b, dim);
       x.set_state(b, amps);
       if (mixed) {
         rho.push_back(dm::DensityMatrix::pure(

@@ -4,6 +4,7 @@
 /// logging) and sampling from noise through the reverse chain. An experiment brings its data and
 /// its denoiser pipeline.
 
+#include <complex>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,13 @@ enum class ParamMode {
   Sequential,
 };
 
+/// Parameters of the denoiser at diffusion step t (1-based).
+std::span<const double> params_for(std::span<const double> all, size_t per, ParamMode mode, int t);
+
+/// The normalised complex Gaussian noise that sample `sample` of a request with `seed` starts from
+/// (the same draws on every backend).
+std::vector<std::complex<double>> sample_noise_state(uint64_t seed, int sample, size_t dim);
+
 /// The shared keys, read and checked together.
 struct QdmSettings : TrainSettings {
   Schedule schedule;
@@ -60,6 +68,7 @@ struct QdmSettings : TrainSettings {
   std::string backend = "statevector";
   int threads = 0;
   dm::NoiseModel noise;  ///< applied when sampling on the density-matrix backend
+  rest::QpuSettings ionq, ibm;  ///< the cloud QPU backends' endpoints and limits
   int steps() const { return schedule.steps(); }
   /// Rows of /params: one per step, or one shared set.
   int snapshots() const { return param_mode == ParamMode::Shared ? 1 : steps(); }
@@ -133,8 +142,11 @@ struct Generated {
   std::vector<int32_t> labels;
   int per_label = 0;  ///< when sampling all labels: samples of each (the last may have fewer)
   std::string backend;
+  int64_t shots = 0;  ///< per sample; 0 for exact amplitudes
   double seconds = 0;
 };
+/// Exact amplitudes on a simulator, or (request.shots > 0, or a cloud QPU backend) estimates from
+/// shots of the whole chain as one circuit: sample_qdm_shots in experiments/qpu_sampling.h.
 Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& settings,
                      const ParamSnapshots& params, const SampleRequest& request);
 

@@ -419,6 +419,32 @@ std::vector<EpochRecord> RunFile::read_epochs() const {
   return rows;
 }
 
+void RunFile::write_job(const std::string& name,
+                        const std::map<std::string, std::string>& fields) {
+  if (!h5::exists(file_.get(), "jobs")) h5::create_group(file_.get(), "jobs");
+  const h5::Handle jobs = h5::open_group(file_.get(), "jobs");
+  const h5::Handle entry = h5::exists(jobs.get(), name) ? h5::open_group(jobs.get(), name)
+                                                        : h5::create_group(jobs.get(), name);
+  for (const auto& [key, text] : fields) h5::write_attribute(entry.get(), key, text);
+  flush();
+}
+
+std::vector<std::map<std::string, std::string>> RunFile::read_jobs(
+    const std::vector<std::string>& keys) const {
+  std::vector<std::map<std::string, std::string>> out;
+  if (!h5::exists(file_.get(), "jobs")) return out;
+  const h5::Handle jobs = h5::open_group(file_.get(), "jobs");
+  for (const std::string& name : h5::members(jobs.get())) {
+    const h5::Handle entry = h5::open_group(jobs.get(), name);
+    std::map<std::string, std::string> fields;
+    for (const std::string& key : keys) {
+      if (auto v = h5::read_string_attribute(entry.get(), key)) fields[key] = *v;
+    }
+    out.push_back(std::move(fields));
+  }
+  return out;
+}
+
 void RunFile::flush() { h5::flush(file_.get()); }
 
 }  // namespace qdm

@@ -142,6 +142,12 @@ class RunFile {
   MetricCurves read_metric_curves() const;
   /// Drops the metrics whose attribute `key` is `value`: a new analysis replaces all of its own.
   void remove_metrics_with(const std::string& key, const std::string& value);
+  /// The cloud job journal: /jobs/NAME holds one job's fields as text attributes (no secrets).
+  /// write_job creates or updates the entry and flushes, so it survives a crash right after.
+  void write_job(const std::string& name, const std::map<std::string, std::string>& fields);
+  /// Each entry's `keys` (those it has), entries in name order.
+  std::vector<std::map<std::string, std::string>> read_jobs(
+      const std::vector<std::string>& keys) const;
   void flush();
 
  private:

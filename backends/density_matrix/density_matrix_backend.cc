@@ -18,7 +18,7 @@ Capabilities density_capabilities() {
   c.non_physical_stages = false;
   c.gradient = GradientMethod::ParameterShift;
   c.max_qubits = dm::kMaxDensityQubits;
-  c.native_gates.assign(kAllGateKinds.begin(), kAllGateKinds.end());
+  c.native_gates = ir_gate_names();
   return c;
 }
 

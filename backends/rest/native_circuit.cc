@@ -29,7 +29,7 @@ struct Euler {
 };
 
 Euler zyz(const Matrix2& u) {
-  const std::complex<double> det = u.determinant();
+  const std::complex<double> det = u(0, 0) * u(1, 1) - u(0, 1) * u(1, 0);
   const std::complex<double> unphase = std::polar(1.0, -std::arg(det) / 2);
   const std::complex<double> a = u(0, 0) * unphase, b = u(1, 0) * unphase;
   Euler e;

@@ -35,6 +35,16 @@ void cancel_and_record(QpuProvider& p, JobJournal& journal, JobRecord& rec, cons
 
 }  // namespace
 
+void MemoryJournal::save(const JobRecord& record) {
+  for (JobRecord& r : records_) {
+    if (r.nonce == record.nonce) {
+      r = record;
+      return;
+    }
+  }
+  records_.push_back(record);
+}
+
 std::string fingerprint(const std::string& text) {
   uint64_t h = 14695981039346656037ull;
   for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;

@@ -37,6 +37,16 @@ class JobJournal {
   virtual std::vector<JobRecord> load() const = 0;
 };
 
+/// A journal that lives as long as the process (single jobs outside a run file).
+class MemoryJournal : public JobJournal {
+ public:
+  void save(const JobRecord& record) override;
+  std::vector<JobRecord> load() const override { return records_; }
+
+ private:
+  std::vector<JobRecord> records_;
+};
+
 struct JobRequest {
   std::vector<NativeCircuit> circuits;
   int shots = 1000;

@@ -93,7 +93,7 @@ StatevectorBackend::StatevectorBackend(const BackendOptions& options)
                   .non_physical_stages = true,
                   .gradient = GradientMethod::Adjoint,
                   .max_qubits = 28,
-                  .native_gates = {kAllGateKinds.begin(), kAllGateKinds.end()},
+                  .native_gates = ir_gate_names(),
               }),
       threads_(options.threads > 0 ? options.threads : omp_get_max_threads()),
       layout_(options.layout),

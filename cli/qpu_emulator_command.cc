@@ -1,0 +1,82 @@
+// qdm qpu-emulator: a cloud QPU on loopback for trying the ionq and ibm backends without an
+// account, and for the REST tests.
+#include <fmt/format.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "backends/rest/emulator/qpu_emulator.h"
+#include "backends/rest/rest_client.h"
+#include "backends/rest/secrets.h"
+#include "cli/commands.h"
+#include "framework/error.h"
+
+namespace qdm::cli {
+
+namespace po = boost::program_options;
+
+int run_qpu_emulator(const std::vector<std::string>& args) {
+  rest::EmulatorOptions o;
+  std::string faults, key_env;
+  int port = 0;
+  po::options_description options("options");
+  options.add_options()("provider", po::value(&o.provider)->default_value("ionq"),
+                        "protocol to speak: ionq (API v0.4) or ibm (Qiskit Runtime)")(
+      "port", po::value(&port)->default_value(0), "TCP port on 127.0.0.1 (0: a free one)")(
+      "api-key-env", po::value(&key_env),
+      "environment variable holding the key clients must present (default: QDM_IONQ_API_KEY "
+      "or QDM_IBM_API_KEY)")("faults", po::value(&faults)->default_value(""),
+                             "faults to inject, NAME[@ROUTE][*COUNT],... (see --help)")(
+      "polls", po::value(&o.polls_to_finish)->default_value(3),
+      "status polls before a job completes (half of them queued)")(
+      "max-qubits", po::value(&o.max_qubits)->default_value(26), "widest circuit accepted")(
+      "seed", po::value(&o.seed)->default_value(1), "seed of the shots")(
+      "stall-seconds", po::value(&o.stall_s)->default_value(30),
+      "how long a stalled reply stays silent")("help,h", "show this help");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(options).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout
+        << "usage: qdm qpu-emulator --provider ionq|ibm [--port P] [--faults LIST]\n\n"
+           "Serves the provider's REST protocol on 127.0.0.1 and runs each job's circuits with\n"
+           "shots on the statevector backend. Prints `listening on http://127.0.0.1:PORT` and\n"
+           "serves until SIGINT or SIGTERM.\n\n"
+           "Faults (each hits the next request of its route; routes: token, create, list,\n"
+           "status, results, cancel, any): 429, 429-bare, 503, 502-html, create-then-503, stall,\n"
+           "drop, truncated-json, unknown-status, never-finishes, fail, token-expired.\n"
+           "More can be queued while it runs: POST /_emulator/faults {\"faults\": \"...\"};\n"
+           "GET /_emulator/stats counts requests, jobs created and cancels.\n\n"
+        << options << "\n";
+    return 0;
+  }
+  require_in_range("--port", port, 0, 65535);
+  require_in_range("--polls", o.polls_to_finish, 1, 1000);
+  require_in_range("--max-qubits", o.max_qubits, 1, 30);
+  require(o.stall_s > 0 && o.stall_s <= 3600, "--stall-seconds {} is outside (0, 3600]",
+          o.stall_s);
+  require(o.provider == "ionq" || o.provider == "ibm", "--provider '{}' is not one of ionq, ibm",
+          o.provider);
+  if (key_env.empty()) key_env = o.provider == "ionq" ? "QDM_IONQ_API_KEY" : "QDM_IBM_API_KEY";
+  o.api_key = rest::secret_from_env(key_env, "the API key clients must present");
+  rest::QpuEmulator emulator(o);
+  emulator.add_faults(faults);
+  rest::HttpServer server([&](const rest::ServerRequest& r) { return emulator.handle(r); }, port);
+  rest::install_interrupt_handler();
+  fmt::print("listening on http://127.0.0.1:{} ({} protocol)\n", server.port(), o.provider);
+  std::fflush(stdout);
+  while (!rest::interrupt_requested().load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  server.stop();
+  const rest::EmulatorStats s = emulator.stats();
+  fmt::print(stderr, "qpu-emulator: {} requests, {} jobs created, {} cancelled\n", s.requests,
+             s.jobs_created, s.cancels);
+  return 0;
+}
+
+}  // namespace qdm::cli
