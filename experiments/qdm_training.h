@@ -143,6 +143,7 @@ struct Generated {
   int per_label = 0;  ///< when sampling all labels: samples of each (the last may have fewer)
   std::string backend;
   int64_t shots = 0;  ///< per sample; 0 for exact amplitudes
+  std::vector<double> kept_shots;  ///< per sample, with shots: those passing the post-selection
   double seconds = 0;
 };
 /// Exact amplitudes on a simulator, or (request.shots > 0, or a cloud QPU backend) estimates from

@@ -148,6 +148,7 @@ Generated sample_qdm_shots(const Pipeline& denoiser, const QdmSettings& s,
   for (int b = 0; b < request.count; ++b) {
     const ChainEstimate e = estimate_from_counts(chains[b], counts[b]);
     std::copy(e.magnitudes.begin(), e.magnitudes.end(), g.magnitudes.begin() + b * dim);
+    g.kept_shots.push_back(e.kept);
     kept += e.kept / std::max(1.0, e.shots);
     empty += e.kept == 0;
   }

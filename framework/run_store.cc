@@ -278,6 +278,9 @@ std::string RunFile::add_samples(const SampleSet& s) {
     h5::write_dataset(set.get(), "trajectory", std::span<const double>(s.trajectory),
                       {n, static_cast<hsize_t>(s.trajectory_steps), r, c});
   }
+  if (!s.kept_shots.empty()) {
+    h5::write_dataset(set.get(), "kept_shots", std::span<const double>(s.kept_shots), {n});
+  }
   h5::write_attribute(set.get(), "backend", s.backend);
   h5::write_attribute(set.get(), "shots", s.shots);
   h5::write_attribute(set.get(), "seed", s.seed);
@@ -306,6 +309,7 @@ SampleSet RunFile::read_samples(const std::string& name) const {
   }
   s.backend = h5::read_string_attribute(set.get(), "backend").value_or("");
   s.shots = h5::read_int_attribute(set.get(), "shots").value_or(0);
+  if (h5::exists(set.get(), "kept_shots")) s.kept_shots = h5::read_doubles(set.get(), "kept_shots").values;
   s.seed = h5::read_int_attribute(set.get(), "seed").value_or(0);
   return s;
 }

@@ -70,6 +70,9 @@ struct SampleSet {
   int trajectory_steps = 0;
   std::string backend;
   int64_t shots = 0;  ///< 0: exact amplitudes
+  /// With shots: per sample, the shots that passed the chain's post-selection (the images are
+  /// sqrt of frequencies among these).
+  std::vector<double> kept_shots;
   int64_t seed = 0;
   double seconds = 0;
   size_t count() const { return labels.size(); }

@@ -30,6 +30,12 @@ class IbmProvider : public QpuProvider {
   IbmProvider(const QpuSettings& s, Logger log, std::shared_ptr<HttpTransport> t)
       : QpuProvider(s, std::move(t), std::move(log)) {}
 
+  void check_credentials() override {
+    secret_from_env(settings_.api_key_env, "your IBM Cloud API key");
+    require(!settings_.service_crn.empty(),
+            "ibm.service_crn is empty: set it to your Qiskit Runtime instance's CRN");
+  }
+
   NativeCircuit transpile(const Circuit& circuit) const override {
     return to_ibm_basis(circuit, {});
   }

@@ -18,6 +18,10 @@ class IonqProvider : public QpuProvider {
   IonqProvider(const QpuSettings& s, Logger log, std::shared_ptr<HttpTransport> t)
       : QpuProvider(s, std::move(t), std::move(log)) {}
 
+  void check_credentials() override {
+    if (key_.empty()) key_ = secret_from_env(settings_.api_key_env, "your IonQ API key");
+  }
+
   NativeCircuit transpile(const Circuit& circuit) const override {
     return to_ionq_qis(circuit, {});
   }
@@ -126,7 +130,7 @@ class IonqProvider : public QpuProvider {
 
   HttpRequest authorized(const std::string& method, const std::string& path,
                          const std::string& body, const Deadline&) override {
-    if (key_.empty()) key_ = secret_from_env(settings_.api_key_env, "your IonQ API key");
+    check_credentials();
     HttpRequest r;
     r.method = method;
     r.url = path.rfind("http", 0) == 0 ? path : settings_.base_url + path;

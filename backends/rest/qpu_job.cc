@@ -79,6 +79,7 @@ std::vector<Histogram> run_job(QpuProvider& p, JobJournal& journal, const JobReq
         "count, seed, label, shots and device); run without --resume to submit one",
         s.provider));
   }
+  p.check_credentials();
   const Deadline deadline(s.deadline_s);
   JobRecord rec;
   const auto save = [&] {
@@ -117,6 +118,11 @@ std::vector<Histogram> run_job(QpuProvider& p, JobJournal& journal, const JobReq
       p.client().log(fmt::format("submitted {} job '{}': {} circuits x {} shots on {}", s.provider,
                                  rec.job_id, req.circuits.size(), req.shots, s.device));
     }
+  } catch (const JobRefused& e) {
+    rec.status = "failed";
+    rec.detail = e.what();
+    save();
+    throw DataError(e.what());
   } catch (const DeadlineExceeded&) {
     throw DataError(fmt::format(
         "the {} job was not accepted within qpu.deadline = {:g} s (journal status {}; `qdm "

@@ -69,7 +69,7 @@ std::string QpuProvider::submit(const std::string& payload, const std::string& n
         continue;
       }
       if (r.status < 200 || r.status >= 300) {
-        throw DataError(redact(
+        throw JobRefused(redact(
             fmt::format("{} refused the job: {}", display_name(), describe_error_reply(r))));
       }
       nlohmann::json reply;

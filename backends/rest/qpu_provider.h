@@ -17,6 +17,13 @@
 namespace qdm::rest {
 
 
+/// The provider answered the submission with a definite no (4xx other than 429): nothing was
+/// created, so the journal entry can be closed.
+class JobRefused : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 enum class JobState { Queued, Running, Completed, Failed, Cancelled };
 std::string to_string(JobState s);
 
@@ -34,6 +41,9 @@ class QpuProvider {
   virtual ~QpuProvider() = default;
   const QpuSettings& settings() const { return settings_; }
 
+  /// Reads the credentials now (std::invalid_argument naming a missing variable), so nothing is
+  /// journaled for a job that could never be sent.
+  virtual void check_credentials() = 0;
   /// The provider's gate set.
   virtual NativeCircuit transpile(const Circuit& circuit) const = 0;
   /// The POST body of a job; `nonce` ("" for the fingerprint) goes in its name and metadata/tags.

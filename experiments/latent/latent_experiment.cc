@@ -118,6 +118,7 @@ SampleSet LatentExperiment::sample(const Config& c, const RunFile& run,
   s.grid_columns = g.per_label;  // one row per digit when sampling all of them
   s.backend = g.backend;
   s.shots = g.shots;
+  s.kept_shots = g.kept_shots;
   s.seed = static_cast<int64_t>(request.seed);
   s.seconds = g.seconds;
   return s;

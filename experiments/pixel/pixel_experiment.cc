@@ -74,6 +74,7 @@ SampleSet PixelExperiment::sample(const Config& c, const RunFile& run,
   s.trajectory_steps = request.trajectory ? settings.steps() + 1 : 0;
   s.backend = g.backend;
   s.shots = g.shots;
+  s.kept_shots = g.kept_shots;
   s.seed = static_cast<int64_t>(request.seed);
   s.seconds = g.seconds;
   return s;

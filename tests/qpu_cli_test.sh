@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Cloud QPU sampling through the real CLI against `qdm qpu-emulator` on loopback, for both
+# protocols: samples from the emulator agree with the statevector backend's shot sampling of the
+# same chain circuits within 5 standard deviations per pixel; the API key appears in no output,
+# log or run file; a dry run sends nothing; a sampler killed after submitting is resumed by job id
+# without a second job; a deadline and Ctrl-C cancel the remote job and leave the journal
+# consistent; missing and wrong keys give one clear error. Usage: qpu_cli_test.sh QDM SOURCE_DIR
+set -uo pipefail
+qdm="$1" src="$2"
+here="$(cd "$(dirname "$0")" && pwd)"
+python=/usr/bin/python3
+source "$here/check_lib.sh"
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+"$here/make_test_data.sh" "$qdm" "$tmp/pkg" "$tmp/data" 16
+cd "$src"
+export QDM_IONQ_API_KEY="ionq-key-$RANDOM-do-not-print" QDM_IBM_API_KEY="ibm-key-$RANDOM-do-not-print"
+run="$tmp/pix.h5"
+# Three steps: about 17% of each chain's shots pass the ancilla post-selection.
+"$qdm" train --config experiments/configs/pixel-quick.ini --set "data.dir=$tmp/data" \
+  --set data.max_images=64 --set train.batch_size=16 --set train.epochs=3 --set diffusion.steps=3 \
+  --out "$run" >"$tmp/train.out" 2>&1 && ok "trained a 3-step pixel run" || { cat "$tmp/train.out"; bad "train"; }
+
+# emulator PROVIDER [args...]: starts one, sets $port and $emu_pid
+emulator() {
+  local provider="$1"
+  shift
+  "$qdm" qpu-emulator --provider "$provider" "$@" >"$tmp/emu-$provider.out" 2>"$tmp/emu-$provider.err" &
+  emu_pid=$!
+  port=""
+  for _ in $(seq 1 200); do
+    port=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$tmp/emu-$provider.out")
+    [ -n "$port" ] && break
+    sleep 0.05
+  done
+}
+stop_emulator() { kill -INT "$emu_pid" 2>/dev/null; wait "$emu_pid" 2>/dev/null; }
+stats() { $python -c "import json,urllib.request;print(json.load(urllib.request.urlopen('http://127.0.0.1:$port/_emulator/stats'))['$1'])"; }
+# qpu_args PROVIDER: the --set flags pointing the backend at the emulator
+qpu_args() {
+  echo "--set $1.base_url=http://127.0.0.1:$port --set qpu.poll_interval=0.05 --set qpu.backoff_base=0.05"
+  [ "$1" = ibm ] && echo "--set ibm.token_url=http://127.0.0.1:$port/identity/token --set ibm.service_crn=crn:v1:test"
+}
+
+"$qdm" sample --run "$run" --backend statevector --shots 2000 --count 16 --seed 5 >"$tmp/ref.out" 2>&1 &&
+  ok "statevector shot sampling of the chain circuits" || { cat "$tmp/ref.out"; bad "reference"; }
+
+for provider in ionq ibm; do
+  emulator "$provider" --seed "${#provider}"
+  [ -n "$port" ] && ok "$provider emulator listening on $port" || { cat "$tmp/emu-$provider."*; bad "emulator"; continue; }
+  # shellcheck disable=SC2046
+  "$qdm" sample --run "$run" --backend "$provider" --shots 2000 --count 16 --seed 5 $(qpu_args "$provider") \
+    >"$tmp/$provider.out" 2>&1 && ok "$provider: 16 samples x 2000 shots" || { cat "$tmp/$provider.out"; bad "$provider sample"; }
+  cat "$tmp/$provider.out"
+  [ "$(stats jobs_created)" = 1 ] && ok "$provider: one job for 16 circuits" || bad "$provider job count"
+  # shellcheck disable=SC2046
+  "$qdm" sample --run "$run" --backend "$provider" --shots 2000 --count 16 --seed 5 --dry-run $(qpu_args "$provider") \
+    >"$tmp/$provider-dry.out" 2>"$tmp/$provider-dry.err" && grep -q -e '"type":"ionq.multi-circuit.v1"' -e '"program_id":"sampler"' "$tmp/$provider-dry.out" &&
+    grep -q "gates per circuit" "$tmp/$provider-dry.err" && [ "$(stats jobs_created)" = 1 ] &&
+    ok "$provider: dry run prints the payload and gate counts, sends nothing" || { cat "$tmp/$provider-dry.err"; bad "$provider dry run"; }
+  stop_emulator
+done
+
+$python - "$run" <<'PY' && ok "ionq and ibm agree with statevector shot sampling within 5 sd per pixel" || bad "5 sd agreement"
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1])
+sets = sorted(f["samples"])
+ref, ionq, ibm = (f["samples"][s] for s in sets[:3])
+assert ionq.attrs["backend"].startswith("ionq") and ibm.attrs["backend"].startswith("ibm"), sets
+def freqs(s):
+    return np.asarray(s["images"]).reshape(len(s["labels"]), -1) ** 2, np.asarray(s["kept_shots"])
+p0, k0 = freqs(ref)
+for name, s in (("ionq", ionq), ("ibm", ibm)):
+    p, k = freqs(s)
+    assert k.min() > 50, k
+    pooled = (p * k[:, None] + p0 * k0[:, None]) / (k + k0)[:, None]
+    sd = np.sqrt(pooled * (1 - pooled) * (1 / k + 1 / k0)[:, None])
+    z = np.abs(p - p0)[sd > 0] / sd[sd > 0]
+    print(f"{name}: kept {k.mean():.0f} of 2000 shots per sample (reference {k0.mean():.0f}); "
+          f"max |z| over {z.size} pixels {z.max():.2f}, mean {z.mean():.2f}")
+    assert z.max() < 5
+PY
+
+# Resume: the sampler dies after submitting; --resume fetches the same job, no second one.
+emulator ionq --polls 60
+# shellcheck disable=SC2046
+"$qdm" sample --run "$run" --backend ionq --shots 500 --count 4 --seed 9 $(qpu_args ionq) >"$tmp/kill.out" 2>&1 &
+sampler=$!
+for _ in $(seq 1 200); do grep -q "submitted ionq job" "$tmp/kill.out" && break; sleep 0.05; done
+kill -9 "$sampler"; wait "$sampler" 2>/dev/null
+expect_error "an unfinished job for the same request is not resubmitted without --resume" "pass --resume" \
+  "$qdm" sample --run "$run" --backend ionq --shots 500 --count 4 --seed 9 $(qpu_args ionq)
+# shellcheck disable=SC2046
+"$qdm" sample --run "$run" --backend ionq --shots 500 --count 4 --seed 9 --resume $(qpu_args ionq) >"$tmp/resume.out" 2>&1 &&
+  grep -q "resuming ionq job" "$tmp/resume.out" && [ "$(stats jobs_created)" = 1 ] &&
+  ok "--resume fetched the killed run's job by id; 1 job created" || { cat "$tmp/resume.out"; bad "resume"; }
+stop_emulator
+
+# Deadline: the job never finishes; it is cancelled and the journal says so.
+emulator ibm --faults never-finishes
+# shellcheck disable=SC2046
+"$qdm" sample --run "$run" --backend ibm --shots 100 --count 2 --seed 11 --set qpu.deadline=2 $(qpu_args ibm) \
+  >"$tmp/deadline.out" 2>&1
+status=$?
+[ "$status" -ne 0 ] && grep -q "did not finish within qpu.deadline = 2 s; it was cancelled" "$tmp/deadline.out" &&
+  [ "$(stats cancels)" = 1 ] && ok "deadline: exit $status, remote job cancelled" || { cat "$tmp/deadline.out"; bad "deadline"; }
+stop_emulator
+
+# Ctrl-C while the job runs: cancelled, exit 130, journal consistent.
+emulator ionq --faults never-finishes
+# shellcheck disable=SC2046
+"$qdm" sample --run "$run" --backend ionq --shots 100 --count 2 --seed 13 $(qpu_args ionq) >"$tmp/int.out" 2>&1 &
+sampler=$!
+for _ in $(seq 1 200); do grep -q "started" "$tmp/int.out" && break; sleep 0.05; done
+kill -INT "$sampler"; wait "$sampler"
+status=$?
+[ "$status" -eq 130 ] && grep -q "was cancelled" "$tmp/int.out" && [ "$(stats cancels)" = 1 ] &&
+  ok "Ctrl-C: exit 130, remote job cancelled" || { cat "$tmp/int.out"; bad "ctrl-c"; }
+stop_emulator
+$python - "$run" <<'PY' && ok "journal: fetched, fetched (resumed), cancelled x2; no unfinished entry" || bad "journal"
+import sys, h5py
+jobs = h5py.File(sys.argv[1])["jobs"]
+status = sorted(jobs[k].attrs["status"] for k in jobs)
+print("journal:", status)
+assert status.count("fetched") == 3 and status.count("cancelled") == 2, status
+assert all(jobs[k].attrs["job_id"] for k in jobs)
+PY
+
+# Keys: a missing variable is named; a wrong key is refused without printing it.
+emulator ionq
+expect_error "missing key names its variable" "environment variable QDM_IONQ_API_KEY is not set" \
+  env -u QDM_IONQ_API_KEY "$qdm" sample --run "$run" --backend ionq --count 1 --seed 21 $(qpu_args ionq)
+QDM_IONQ_API_KEY=wrong-key-1234 "$qdm" sample --run "$run" --backend ionq --count 1 --seed 21 $(qpu_args ionq) \
+  >"$tmp/wrong.out" 2>&1
+grep -q "IonQ refused the job: HTTP 401" "$tmp/wrong.out" && ! grep -q "wrong-key-1234" "$tmp/wrong.out" &&
+  ok "wrong key: HTTP 401 named, key not printed" || { cat "$tmp/wrong.out"; bad "wrong key"; }
+stop_emulator
+
+leaks=$(grep -l -a -e "$QDM_IONQ_API_KEY" -e "$QDM_IBM_API_KEY" "$run" "$tmp"/*.out "$tmp"/*.err 2>/dev/null)
+[ -z "$leaks" ] && ok "no API key in the run file, outputs or emulator logs" || bad "key leaked into: $leaks"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
