@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/commands.h"
 #include "backends/rest/secrets.h"
+#include "cli/commands.h"
 #include "framework/error.h"
 #include "framework/process_tuning.h"
 
@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
       {"circuit", qdm::cli::run_circuit}, {"report", qdm::cli::run_report},
       {"data", qdm::cli::run_data},       {"sample", qdm::cli::run_sample},
       {"sweep", qdm::cli::run_sweep},     {"train", qdm::cli::run_train},
-      {"version", qdm::cli::run_version},   {"qpu-emulator", qdm::cli::run_qpu_emulator},
+      {"version", qdm::cli::run_version}, {"qpu-emulator", qdm::cli::run_qpu_emulator},
   };
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     print_usage();

@@ -57,8 +57,7 @@ int run_qpu_emulator(const std::vector<std::string>& args) {
   require_in_range("--port", port, 0, 65535);
   require_in_range("--polls", o.polls_to_finish, 1, 1000);
   require_in_range("--max-qubits", o.max_qubits, 1, 30);
-  require(o.stall_s > 0 && o.stall_s <= 3600, "--stall-seconds {} is outside (0, 3600]",
-          o.stall_s);
+  require(o.stall_s > 0 && o.stall_s <= 3600, "--stall-seconds {} is outside (0, 3600]", o.stall_s);
   require(o.provider == "ionq" || o.provider == "ibm", "--provider '{}' is not one of ionq, ibm",
           o.provider);
   if (key_env.empty()) key_env = o.provider == "ionq" ? "QDM_IONQ_API_KEY" : "QDM_IBM_API_KEY";

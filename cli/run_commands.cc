@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <iostream>
 
-#include "cli/commands.h"
 #include "backends/rest/rest_client.h"
+#include "cli/commands.h"
 #include "experiments/experiment.h"
 #include "experiments/qpu_keys.h"
 #include "experiments/qpu_sampling.h"
@@ -207,14 +207,15 @@ int run_sample(const std::vector<std::string>& args) {
       "shots", po::value(&request.shots)->default_value(0),
       "estimate each sample from this many shots of the chain as one circuit (0: exact "
       "amplitudes on simulators, 1000 on QPUs)")(
-      "resume", "cloud QPUs: fetch the unfinished job recorded in the run's /jobs instead of "
-                "submitting a new one")(
+      "resume",
+      "cloud QPUs: fetch the unfinished job recorded in the run's /jobs instead of "
+      "submitting a new one")(
       "dry-run", "cloud QPUs: print the job payload and its gate counts; send nothing")(
       "set", po::value(&sets)->composing(),
       "noise.KEY=VALUE for the density-matrix backend, qpu.KEY / ionq.KEY / ibm.KEY=VALUE for "
-      "cloud QPUs (repeatable; qdm train --help-config lists the keys)")("threads", po::value(&request.threads)->default_value(0),
-                               "worker threads (0: all)")("png", po::value(&png),
-                                                          "also write the samples as a PNG grid")(
+      "cloud QPUs (repeatable; qdm train --help-config lists the keys)")(
+      "threads", po::value(&request.threads)->default_value(0), "worker threads (0: all)")(
+      "png", po::value(&png), "also write the samples as a PNG grid")(
       "png-scale", po::value(&scale)->default_value(4), "PNG pixels per image pixel")(
       "help,h", "show this help");
   po::variables_map vm;
@@ -275,7 +276,8 @@ int run_sample(const std::vector<std::string>& args) {
   }
   const std::string set = run.add_samples(samples);
   run.flush();
-  if (samples.shots > 0) fmt::print("estimated from {} shots per sample on {}\n", samples.shots, samples.backend);
+  if (samples.shots > 0)
+    fmt::print("estimated from {} shots per sample on {}\n", samples.shots, samples.backend);
   fmt::print("{} samples {}x{} in {:.3f} s ({:.0f} samples/s) -> {}:/samples/{}\n", samples.count(),
              samples.rows, samples.cols, samples.seconds, samples.count() / samples.seconds,
              run_path, set);

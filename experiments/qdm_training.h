@@ -67,7 +67,7 @@ struct QdmSettings : TrainSettings {
   double init_scale = 0.7;
   std::string backend = "statevector";
   int threads = 0;
-  dm::NoiseModel noise;  ///< applied when sampling on the density-matrix backend
+  dm::NoiseModel noise;         ///< applied when sampling on the density-matrix backend
   rest::QpuSettings ionq, ibm;  ///< the cloud QPU backends' endpoints and limits
   int steps() const { return schedule.steps(); }
   /// Rows of /params: one per step, or one shared set.
@@ -142,7 +142,7 @@ struct Generated {
   std::vector<int32_t> labels;
   int per_label = 0;  ///< when sampling all labels: samples of each (the last may have fewer)
   std::string backend;
-  int64_t shots = 0;  ///< per sample; 0 for exact amplitudes
+  int64_t shots = 0;               ///< per sample; 0 for exact amplitudes
   std::vector<double> kept_shots;  ///< per sample, with shots: those passing the post-selection
   double seconds = 0;
 };

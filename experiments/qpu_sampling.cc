@@ -1,12 +1,12 @@
 #include "experiments/qpu_sampling.h"
 
 #include <fmt/format.h>
+#include <omp.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
-#include <omp.h>
 
 #include "backends/rest/qpu_job.h"
 #include "backends/rest/remote_backend.h"
@@ -25,8 +25,7 @@ uint64_t shot_seed(uint64_t seed, int sample) {
 }
 
 std::vector<ChainCircuit> compile_chains(const Pipeline& denoiser, const QdmSettings& s,
-                                         const ParamSnapshots& params,
-                                         const SampleRequest& request,
+                                         const ParamSnapshots& params, const SampleRequest& request,
                                          const std::vector<int32_t>& labels) {
   const int T = s.steps(), n = denoiser.input_qubits();
   const size_t per = denoiser.num_params();
@@ -126,14 +125,14 @@ Generated sample_qdm_shots(const Pipeline& denoiser, const QdmSettings& s,
     std::atomic<int> done{0};
     parallel_for(request.count, request.threads > 0 ? request.threads : omp_get_max_threads(),
                  [&](size_t b) {
-      for (uint64_t bits :
-           backend->sample(chains[b].circuit, {}, shots, shot_seed(request.seed, b))) {
-        counts[b][bits] += 1;
-      }
-      const int now = ++done;
+                   for (uint64_t bits :
+                        backend->sample(chains[b].circuit, {}, shots, shot_seed(request.seed, b))) {
+                     counts[b][bits] += 1;
+                   }
+                   const int now = ++done;
 #pragma omp critical
-      progress.update(now, now, "");
-    });
+                   progress.update(now, now, "");
+                 });
     progress.finish(request.count, fmt::format("{} samples x {} shots", request.count, shots));
     g.backend = fmt::format("{} ({} shots)", name, shots);
   }

@@ -5,9 +5,9 @@
 namespace qdm {
 namespace {
 
-const std::vector<std::string> kFields = {
-    "provider", "device", "base_url", "nonce",   "fingerprint", "job_id",     "status",
-    "detail",   "circuits", "shots",  "created", "updated"};
+const std::vector<std::string> kFields = {"provider",    "device", "base_url", "nonce",
+                                          "fingerprint", "job_id", "status",   "detail",
+                                          "circuits",    "shots",  "created",  "updated"};
 
 int64_t to_int(const std::map<std::string, std::string>& m, const std::string& key) {
   const auto it = m.find(key);

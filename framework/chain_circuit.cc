@@ -118,7 +118,8 @@ class ChainBuilder {
         select_values_.push_back(values[i]);
       }
     }
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return qubits[a] > qubits[b]; });
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return qubits[a] > qubits[b]; });
     for (size_t i : order) logical_.erase(logical_.begin() + qubits[i]);
   }
 

@@ -309,7 +309,8 @@ SampleSet RunFile::read_samples(const std::string& name) const {
   }
   s.backend = h5::read_string_attribute(set.get(), "backend").value_or("");
   s.shots = h5::read_int_attribute(set.get(), "shots").value_or(0);
-  if (h5::exists(set.get(), "kept_shots")) s.kept_shots = h5::read_doubles(set.get(), "kept_shots").values;
+  if (h5::exists(set.get(), "kept_shots"))
+    s.kept_shots = h5::read_doubles(set.get(), "kept_shots").values;
   s.seed = h5::read_int_attribute(set.get(), "seed").value_or(0);
   return s;
 }
@@ -423,8 +424,7 @@ std::vector<EpochRecord> RunFile::read_epochs() const {
   return rows;
 }
 
-void RunFile::write_job(const std::string& name,
-                        const std::map<std::string, std::string>& fields) {
+void RunFile::write_job(const std::string& name, const std::map<std::string, std::string>& fields) {
   if (!h5::exists(file_.get(), "jobs")) h5::create_group(file_.get(), "jobs");
   const h5::Handle jobs = h5::open_group(file_.get(), "jobs");
   const h5::Handle entry = h5::exists(jobs.get(), name) ? h5::open_group(jobs.get(), name)

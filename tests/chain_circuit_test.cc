@@ -51,8 +51,8 @@ TEST(ChainCircuit, PixelChainEqualsTheStepwisePipeline) {
   for (int t = 0; t < 3; ++t) steps.push_back(testing::random_params(rng, p.num_params()));
   for (const auto& s : steps) spans.push_back(s);
   const reference::Vector noise = testing::random_state(rng, 3);
-  const ChainCircuit chain = compile_reverse_chain(
-      p, spans, std::vector<Complex>(noise.begin(), noise.end()), -1);
+  const ChainCircuit chain =
+      compile_reverse_chain(p, spans, std::vector<Complex>(noise.begin(), noise.end()), -1);
   EXPECT_EQ(chain.width(), 3 + 3);  // one fresh ancilla per step
   EXPECT_EQ(chain.select_wires.size(), 3u);
   double accepted = 0;
@@ -78,8 +78,8 @@ TEST(ChainCircuit, LabelRegistersArePreparedAndPostSelectedPerStep) {
                                               testing::random_params(rng, p.num_params())};
     std::vector<std::span<const double>> spans(steps.begin(), steps.end());
     const reference::Vector noise = testing::random_state(rng, 2);
-    const ChainCircuit chain = compile_reverse_chain(
-        p, spans, std::vector<Complex>(noise.begin(), noise.end()), label);
+    const ChainCircuit chain =
+        compile_reverse_chain(p, spans, std::vector<Complex>(noise.begin(), noise.end()), label);
     EXPECT_EQ(chain.width(), 2 + 2 * 3);
     const auto want = stepwise_distribution(p, steps, noise, label);
     const auto got = chain_distribution(chain);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <memory>
 #include <mutex>
 
@@ -35,6 +36,28 @@ size_t on_header(char* data, size_t size, size_t count, void* out) {
         line.substr(begin, end - begin);
   }
   return size * count;
+}
+
+/// Aborts an exchange once no byte has arrived for `limit_s` seconds: libcurl's own low-speed
+/// check averages over a window, so a reply that stalls after a fast start would live on for
+/// several more seconds.
+struct StallWatch {
+  double limit_s = 15;
+  curl_off_t bytes = -1;
+  std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now();
+  bool fired = false;
+};
+
+int on_progress(void* data, curl_off_t, curl_off_t received, curl_off_t, curl_off_t) {
+  auto* w = static_cast<StallWatch*>(data);
+  const auto now = std::chrono::steady_clock::now();
+  if (received != w->bytes) {
+    w->bytes = received;
+    w->since = now;
+    return 0;
+  }
+  w->fired = std::chrono::duration<double>(now - w->since).count() > w->limit_s;
+  return w->fired ? 1 : 0;
 }
 
 struct CurlDeleter {
@@ -76,8 +99,11 @@ HttpResponse CurlTransport::send(const HttpRequest& request) {
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(limits_.connect_timeout_s * 1000));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(limits_.total_timeout_s * 1000));
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, limits_.low_speed_bytes);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, limits_.low_speed_s);
+  StallWatch stall;
+  stall.limit_s = static_cast<double>(limits_.low_speed_s);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &stall);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -89,8 +115,10 @@ HttpResponse CurlTransport::send(const HttpRequest& request) {
     // Only a refused or unresolved connection proves the server never saw the request.
     const bool never_sent = code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
                             code == CURLE_COULDNT_RESOLVE_PROXY;
-    throw TransportError(fmt::format("{} {} failed: {}", request.method, request.url,
-                                     detail[0] ? detail : curl_easy_strerror(code)),
+    const std::string why =
+        stall.fired ? fmt::format("no data for {} s (stalled reply)", limits_.low_speed_s)
+                    : std::string(detail[0] ? detail : curl_easy_strerror(code));
+    throw TransportError(fmt::format("{} {} failed: {}", request.method, request.url, why),
                          !never_sent);
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);

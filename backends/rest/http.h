@@ -41,9 +41,8 @@ class TransportError : public std::runtime_error {
 struct TransportLimits {
   double connect_timeout_s = 10;
   double total_timeout_s = 60;  ///< a whole exchange, body included
-  /// Abort when fewer than `low_speed_bytes` per second arrive for `low_speed_s` seconds (a
-  /// stalled body).
-  long low_speed_bytes = 1;
+  /// Abort an exchange when no byte has arrived for this many seconds (a stalled body, or a
+  /// server that accepted the connection and went silent).
   long low_speed_s = 15;
 };
 

@@ -121,8 +121,8 @@ class IbmProvider : public QpuProvider {
     const HttpResponse r = client_.send_idempotent(
         authorized("POST", "/api/v1/jobs/" + id + "/cancel", "", deadline), deadline);
     if (r.status < 200 || r.status >= 300) {
-      throw DataError(fmt::format("IBM POST /api/v1/jobs/{}/cancel: {}", id,
-                                  describe_error_reply(r)));
+      throw DataError(
+          fmt::format("IBM POST /api/v1/jobs/{}/cancel: {}", id, describe_error_reply(r)));
     }
   }
 
@@ -164,8 +164,8 @@ class IbmProvider : public QpuProvider {
     r.url = settings_.token_url;
     r.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                  {"Accept", "application/json"}};
-    r.body = "grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey&apikey=" +
-             form_escape(key);
+    r.body =
+        "grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey&apikey=" + form_escape(key);
     register_secret(form_escape(key));
     // Asking for a token changes nothing on the server, so it is safe to repeat.
     const HttpResponse reply = client_.send_idempotent(r, deadline);

@@ -35,8 +35,8 @@ class IonqProvider : public QpuProvider {
     } else {
       nlohmann::json list = nlohmann::json::array();
       for (size_t k = 0; k < circuits.size(); ++k) {
-        list.push_back({{"name", fmt::format("sample-{}", k)},
-                        {"circuit", to_ionq_json(circuits[k])}});
+        list.push_back(
+            {{"name", fmt::format("sample-{}", k)}, {"circuit", to_ionq_json(circuits[k])}});
       }
       input["circuits"] = list;
     }

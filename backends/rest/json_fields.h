@@ -3,7 +3,6 @@
 /// naming the field and the reply it was expected in, never an exception from the JSON library.
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 namespace qdm::rest {

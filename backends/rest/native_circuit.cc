@@ -57,8 +57,7 @@ void emit_ibm_single(NativeCircuit& out, int q, const Matrix2& u) {
 }
 
 std::array<double, 3> resolved(const Op& op, std::span<const double> params) {
-  return {op.angles[0].resolve(params), op.angles[1].resolve(params),
-          op.angles[2].resolve(params)};
+  return {op.angles[0].resolve(params), op.angles[1].resolve(params), op.angles[2].resolve(params)};
 }
 
 int parse_index(const std::string& text, const std::string& line) {
@@ -174,9 +173,9 @@ NativeCircuit to_ionq_qis(const Circuit& circuit, std::span<const double> params
 }
 
 std::string to_qasm3(const NativeCircuit& c) {
-  std::string out = fmt::format(
-      "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[{}] q;\nbit[{}] c;\n", c.num_qubits,
-      c.num_qubits);
+  std::string out =
+      fmt::format("OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[{}] q;\nbit[{}] c;\n",
+                  c.num_qubits, c.num_qubits);
   for (const NativeOp& op : c.ops) {
     if (op.gate == "rz") {
       out += fmt::format("rz({:.17g}) q[{}];\n", op.angle, op.qubits[0]);
@@ -234,9 +233,8 @@ NativeCircuit parse_qasm3(const std::string& text) {
     const auto qubit = [&](const std::string& t) {
       const int q = parse_index(t, s);
       if (q >= out.num_qubits) {
-        throw std::invalid_argument(
-            fmt::format("OpenQASM line '{}': qubit {} of a {}-qubit register", s, q,
-                        out.num_qubits));
+        throw std::invalid_argument(fmt::format(
+            "OpenQASM line '{}': qubit {} of a {}-qubit register", s, q, out.num_qubits));
       }
       return q;
     };
@@ -254,7 +252,8 @@ NativeCircuit parse_qasm3(const std::string& text) {
       out.ops.push_back({m[1], {qubit(m[2])}, 0});
     } else if (std::regex_match(s, m, cx)) {
       const int c = qubit(m[1]), t = qubit(m[2]);
-      if (c == t) throw std::invalid_argument(fmt::format("OpenQASM line '{}': control = target", s));
+      if (c == t)
+        throw std::invalid_argument(fmt::format("OpenQASM line '{}': control = target", s));
       out.ops.push_back({"cx", {c, t}, 0});
     } else if (std::regex_match(s, m, measure)) {
       if (m[1] != m[2]) {
@@ -263,8 +262,8 @@ NativeCircuit parse_qasm3(const std::string& text) {
       }
       qubit(m[2]);
     } else {
-      throw std::invalid_argument(fmt::format(
-          "OpenQASM line '{}' is not in the basis (rz, sx, x, cx, measure)", s));
+      throw std::invalid_argument(
+          fmt::format("OpenQASM line '{}' is not in the basis (rz, sx, x, cx, measure)", s));
     }
   }
   if (out.num_qubits < 0) throw std::invalid_argument("OpenQASM: no qubit[N] q declaration");
@@ -277,8 +276,8 @@ NativeCircuit parse_ionq_json(const nlohmann::json& gates, int num_qubits) {
   out.num_qubits = num_qubits;
   const auto index = [&](const nlohmann::json& v, const std::string& what) {
     if (!v.is_number_integer() || v.get<int>() < 0 || v.get<int>() >= num_qubits) {
-      throw std::invalid_argument(
-          fmt::format("gate {}: {} must be a qubit index in 0..{}", what, v.dump(), num_qubits - 1));
+      throw std::invalid_argument(fmt::format("gate {}: {} must be a qubit index in 0..{}", what,
+                                              v.dump(), num_qubits - 1));
     }
     return v.get<int>();
   };
@@ -295,13 +294,14 @@ NativeCircuit parse_ionq_json(const nlohmann::json& gates, int num_qubits) {
     }
     const bool rotation = name == "rx" || name == "ry" || name == "rz";
     const bool two = name == "cnot" || name == "swap";
-    const bool fixed = name == "h" || name == "x" || name == "y" || name == "z" || name == "s" ||
-                       name == "t";
+    const bool fixed =
+        name == "h" || name == "x" || name == "y" || name == "z" || name == "s" || name == "t";
     if (!rotation && !two && !fixed) {
       throw std::invalid_argument(fmt::format("gate '{}' is not in the qis gate set", name));
     }
     if (op.qubits.size() != (two ? 2u : 1u)) {
-      throw std::invalid_argument(fmt::format("gate {} acts on the wrong number of qubits", g.dump()));
+      throw std::invalid_argument(
+          fmt::format("gate {} acts on the wrong number of qubits", g.dump()));
     }
     if (rotation) {
       if (!g.contains("rotation") || !g["rotation"].is_number()) {

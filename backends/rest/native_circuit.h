@@ -8,9 +8,8 @@
 /// IonQ's "qis" gate set takes the IR's gates nearly as they are (Rot and R3 as rz ry rz, cz as
 /// h cnot h).
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <vector>

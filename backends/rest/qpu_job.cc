@@ -89,8 +89,8 @@ std::vector<Histogram> run_job(QpuProvider& p, JobJournal& journal, const JobReq
   try {
     if (pending) {
       rec = *pending;
-      p.client().log(fmt::format("resuming {} job '{}' (status {})", s.provider, rec.job_id,
-                                 rec.status));
+      p.client().log(
+          fmt::format("resuming {} job '{}' (status {})", s.provider, rec.job_id, rec.status));
       if (rec.job_id.empty()) {
         // The earlier run died between POST and reply: the job may exist under its nonce.
         if (auto id = p.find_by_nonce(rec.nonce, deadline)) {
@@ -139,8 +139,8 @@ std::vector<Histogram> run_job(QpuProvider& p, JobJournal& journal, const JobReq
         p.client().log(fmt::format("job '{}': {}", rec.job_id, st.raw));
       }
       if (st.state == JobState::Completed) {
-        auto counts = p.results(rec.job_id, static_cast<int>(req.circuits.size()), req.shots,
-                                deadline);
+        auto counts =
+            p.results(rec.job_id, static_cast<int>(req.circuits.size()), req.shots, deadline);
         rec.status = "fetched";
         save();
         return counts;
@@ -165,10 +165,9 @@ std::vector<Histogram> run_job(QpuProvider& p, JobJournal& journal, const JobReq
         rec.status == "cancelled" ? "it was cancelled" : "cancelling it failed: " + rec.detail));
   } catch (const Interrupted&) {
     cancel_and_record(p, journal, rec, "interrupted");
-    throw Interrupted(fmt::format("interrupted: {} job '{}' {}", s.provider, rec.job_id,
-                                  rec.status == "cancelled" ? "was cancelled"
-                                                            : "could not be cancelled: " +
-                                                                  rec.detail));
+    throw Interrupted(fmt::format(
+        "interrupted: {} job '{}' {}", s.provider, rec.job_id,
+        rec.status == "cancelled" ? "was cancelled" : "could not be cancelled: " + rec.detail));
   }
 }
 

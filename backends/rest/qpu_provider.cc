@@ -23,18 +23,17 @@ std::string to_string(JobState s) {
   return "unknown";
 }
 
-QpuProvider::QpuProvider(QpuSettings settings, std::shared_ptr<HttpTransport> transport,
-                         Logger log)
+QpuProvider::QpuProvider(QpuSettings settings, std::shared_ptr<HttpTransport> transport, Logger log)
     : settings_(std::move(settings)),
-      client_(transport ? std::move(transport)
-                        : std::make_shared<CurlTransport>(settings_.limits),
+      client_(transport ? std::move(transport) : std::make_shared<CurlTransport>(settings_.limits),
               settings_.retry, std::move(log)) {}
 
 nlohmann::json QpuProvider::fetch_json(const std::string& method, const std::string& path,
                                        const Deadline& deadline) {
   bool refreshed = false;
   for (int attempt = 1;; ++attempt) {
-    const HttpResponse r = client_.send_idempotent(authorized(method, path, "", deadline), deadline);
+    const HttpResponse r =
+        client_.send_idempotent(authorized(method, path, "", deadline), deadline);
     if (r.status == 401 && !refreshed && refresh_credentials()) {
       refreshed = true;
       client_.log(fmt::format("{} {} {}: HTTP 401; renewed the access token", display_name(),
@@ -42,8 +41,8 @@ nlohmann::json QpuProvider::fetch_json(const std::string& method, const std::str
       continue;
     }
     if (r.status < 200 || r.status >= 300) {
-      throw DataError(redact(fmt::format("{} {} {}: {}", display_name(), method, path,
-                                         describe_error_reply(r))));
+      throw DataError(redact(
+          fmt::format("{} {} {}: {}", display_name(), method, path, describe_error_reply(r))));
     }
     try {
       return parse_json_reply(r, fmt::format("{} {} {}", display_name(), method, path));
@@ -69,8 +68,8 @@ std::string QpuProvider::submit(const std::string& payload, const std::string& n
         continue;
       }
       if (r.status < 200 || r.status >= 300) {
-        throw JobRefused(redact(
-            fmt::format("{} refused the job: {}", display_name(), describe_error_reply(r))));
+        throw JobRefused(
+            redact(fmt::format("{} refused the job: {}", display_name(), describe_error_reply(r))));
       }
       nlohmann::json reply;
       try {
@@ -89,8 +88,9 @@ std::string QpuProvider::submit(const std::string& payload, const std::string& n
           display_name(), attempt, result.why, nonce)));
     }
     const double delay = client_.retry_delay(attempt, nullptr);
-    client_.log(fmt::format("{} POST {}: {}; the job may exist: looking it up by nonce {} in {:.1f} s",
-                            display_name(), jobs_path(), result.why, nonce, delay));
+    client_.log(
+        fmt::format("{} POST {}: {}; the job may exist: looking it up by nonce {} in {:.1f} s",
+                    display_name(), jobs_path(), result.why, nonce, delay));
     client_.wait(delay, deadline);
     if (auto id = find_by_nonce(nonce, deadline)) {
       client_.log(fmt::format("found job {}, created by the earlier attempt", *id));

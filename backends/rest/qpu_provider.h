@@ -16,7 +16,6 @@
 
 namespace qdm::rest {
 
-
 /// The provider answered the submission with a definite no (4xx other than 429): nothing was
 /// created, so the journal entry can be closed.
 class JobRefused : public std::runtime_error {
@@ -50,7 +49,8 @@ class QpuProvider {
   virtual std::string payload(const std::vector<NativeCircuit>& circuits, int shots,
                               const std::string& nonce) const = 0;
   /// Sends the job; after an ambiguous failure looks it up by `nonce` before resending.
-  std::string submit(const std::string& payload, const std::string& nonce, const Deadline& deadline);
+  std::string submit(const std::string& payload, const std::string& nonce,
+                     const Deadline& deadline);
   /// The id of a job created with `nonce`, if the provider has one.
   virtual std::optional<std::string> find_by_nonce(const std::string& nonce,
                                                    const Deadline& deadline) = 0;

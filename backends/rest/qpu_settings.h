@@ -11,8 +11,8 @@ namespace qdm::rest {
 /// Everything a provider client needs; from the [qpu], [ionq] and [ibm] config keys. API keys are
 /// named by environment variable only.
 struct QpuSettings {
-  std::string provider;  ///< ionq | ibm
-  std::string base_url;  ///< https://api.ionq.co or https://quantum.cloud.ibm.com
+  std::string provider;   ///< ionq | ibm
+  std::string base_url;   ///< https://api.ionq.co or https://quantum.cloud.ibm.com
   std::string token_url;  ///< IBM: the IAM token endpoint
   std::string device;     ///< the provider's backend name (simulator, qpu.aria-1, ibm_torino, ...)
   std::string api_key_env;

@@ -16,8 +16,8 @@ Capabilities remote_capabilities(const QpuSettings& s) {
   c.max_qubits = s.max_qubits;
   c.native_gates = s.provider == "ibm"
                        ? std::vector<std::string>{"rz", "sx", "x", "cx"}
-                       : std::vector<std::string>{"rx", "ry", "rz", "h", "x", "y", "z", "s", "t",
-                                                  "cnot", "swap"};
+                       : std::vector<std::string>{"rx", "ry", "rz", "h",    "x",   "y",
+                                                  "z",  "s",  "t",  "cnot", "swap"};
   return c;
 }
 
@@ -27,9 +27,8 @@ RemoteBackend::RemoteBackend(const std::string& name, const QpuSettings& setting
     : Backend(name, remote_capabilities(settings)), settings_(settings) {}
 
 std::unique_ptr<QpuProvider> RemoteBackend::provider() const {
-  return make_provider(settings_, [](const std::string& line) {
-    std::fprintf(stderr, "%s\n", line.c_str());
-  });
+  return make_provider(settings_,
+                       [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
 }
 
 ForwardResult RemoteBackend::forward_impl(const Pipeline&, std::span<const double>,

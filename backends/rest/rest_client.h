@@ -7,12 +7,11 @@
 /// an ambiguous failure (5xx, timeout, dropped reply) send_create reports the ambiguity and the
 /// caller looks the job up by its nonce before resubmitting.
 
-#include <nlohmann/json.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <string>

@@ -1,9 +1,8 @@
 #pragma once
 /// The emulator's record of one job, shared by its core and its provider routes.
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

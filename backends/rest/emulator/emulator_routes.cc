@@ -13,7 +13,6 @@ namespace qdm::rest {
 
 using nlohmann::json;
 
-
 namespace {
 
 ServerReply reply_json(int status, const json& body) {
@@ -93,11 +92,13 @@ ServerReply QpuEmulator::route_ionq(const ServerRequest& req, const std::string&
     }
     const int qubits = input.value("qubits", 0);
     if (qubits < 1 || qubits > options_.max_qubits) {
-      return ionq_fail(400, "Bad Request",
-                       fmt::format("input.qubits {} is outside 1..{}", qubits, options_.max_qubits));
+      return ionq_fail(
+          400, "Bad Request",
+          fmt::format("input.qubits {} is outside 1..{}", qubits, options_.max_qubits));
     }
     const int shots = body.value("shots", 0);
-    if (shots < 1 || shots > 100000) return ionq_fail(400, "Bad Request", "shots must be 1..100000");
+    if (shots < 1 || shots > 100000)
+      return ionq_fail(400, "Bad Request", "shots must be 1..100000");
     auto job = std::make_shared<Job>();
     job->id = fmt::format("ionq-{:08x}-{}", options_.seed, next_id_);
     job->seed = options_.seed * 1000003 + next_id_++;
@@ -169,10 +170,12 @@ ServerReply QpuEmulator::route_ionq(const ServerRequest& req, const std::string&
             {"metadata", job.metadata}};
   if (!job.children.empty()) j["children"] = job.children;
   if (job.state == "failed") {
-    j["failure"] = {{"code", "internal_error"}, {"error", "the emulator failed this job on request"}};
+    j["failure"] = {{"code", "internal_error"},
+                    {"error", "the emulator failed this job on request"}};
   }
   if (job.state == "completed") {
-    j["results"] = {{"probabilities", {{"url", "/v0.4/jobs/" + job.id + "/results/probabilities"}}}};
+    j["results"] = {
+        {"probabilities", {{"url", "/v0.4/jobs/" + job.id + "/results/probabilities"}}}};
   }
   return reply_json(200, j);
 }
@@ -220,8 +223,8 @@ ServerReply QpuEmulator::route_ibm(const ServerRequest& req, const std::string& 
         }
         const NativeCircuit c = parse_qasm3(pub[0].get<std::string>());
         if (c.num_qubits > options_.max_qubits) {
-          throw std::invalid_argument(fmt::format("{} qubits exceed the backend's {}",
-                                                  c.num_qubits, options_.max_qubits));
+          throw std::invalid_argument(
+              fmt::format("{} qubits exceed the backend's {}", c.num_qubits, options_.max_qubits));
         }
         job->circuits.push_back(to_ir(c));
         job->shots = pub[2].get<int>();
@@ -271,10 +274,9 @@ ServerReply QpuEmulator::route_ibm(const ServerRequest& req, const std::string& 
   advance(job);
   json state = {{"status", ibm_status(job.state)}};
   if (job.state == "failed") state["reason"] = "the emulator failed this job on request";
-  return reply_json(200, {{"id", job.id},
-                          {"status", ibm_status(job.state)},
-                          {"state", state},
-                          {"tags", job.tags}});
+  return reply_json(
+      200,
+      {{"id", job.id}, {"status", ibm_status(job.state)}, {"state", state}, {"tags", job.tags}});
 }
 
 }  // namespace qdm::rest

@@ -1,13 +1,12 @@
 #include "backends/rest/emulator/qpu_emulator.h"
 
-#include "backends/rest/emulator/emulator_job.h"
-
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 #include <regex>
 
 #include "backends/backend.h"
+#include "backends/rest/emulator/emulator_job.h"
 #include "backends/rest/native_circuit.h"
 #include "framework/error.h"
 
@@ -20,7 +19,6 @@ struct QpuEmulator::Fault {
   int remaining = 1;
 };
 
-
 namespace {
 
 struct FaultInfo {
@@ -28,12 +26,20 @@ struct FaultInfo {
   const char* default_route;
 };
 constexpr FaultInfo kFaults[] = {
-    {"429", "create"},          {"429-bare", "create"},    {"503", "status"},
-    {"502-html", "status"},     {"create-then-503", "create"}, {"stall", "status"},
-    {"drop", "status"},         {"truncated-json", "status"},  {"unknown-status", "status"},
-    {"never-finishes", "create"}, {"fail", "create"},      {"token-expired", "status"},
+    {"429", "create"},
+    {"429-bare", "create"},
+    {"503", "status"},
+    {"502-html", "status"},
+    {"create-then-503", "create"},
+    {"stall", "status"},
+    {"drop", "status"},
+    {"truncated-json", "status"},
+    {"unknown-status", "status"},
+    {"never-finishes", "create"},
+    {"fail", "create"},
+    {"token-expired", "status"},
 };
-const std::vector<std::string> kRoutes = {"token",  "create", "list", "status",
+const std::vector<std::string> kRoutes = {"token",   "create", "list", "status",
                                           "results", "cancel", "any"};
 
 ServerReply json_reply(int status, const json& body) {
@@ -188,8 +194,9 @@ ServerReply QpuEmulator::handle(const ServerRequest& request) {
     ServerReply r;
     r.status = 502;
     r.content_type = "text/html";
-    r.body = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad "
-             "Gateway</h1></body></html>";
+    r.body =
+        "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad "
+        "Gateway</h1></body></html>";
     return r;
   }
   if (fault == "token-expired") {
@@ -250,8 +257,7 @@ void QpuEmulator::advance(Job& job) {
   o.threads = 1;
   const auto backend = make_backend("statevector", o);
   for (size_t k = 0; k < job.circuits.size(); ++k) {
-    job.samples.push_back(
-        backend->sample(job.circuits[k], {}, job.shots, job.seed + k));
+    job.samples.push_back(backend->sample(job.circuits[k], {}, job.shots, job.seed + k));
   }
   job.state = "completed";
 }
