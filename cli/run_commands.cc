@@ -9,6 +9,7 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "backends/rest/rest_client.h"
 #include "cli/commands.h"
@@ -190,8 +191,39 @@ int run_train(const std::vector<std::string>& args) {
   return 0;
 }
 
+/// Applies the [qpu], [ionq] and [ibm] keys of an INI file; any other key is refused with its
+/// line, since the rest of the config describes the trained model.
+static void apply_qpu_config(Config& config, const std::string& path) {
+  std::istringstream in(read_config_file(path));
+  std::string line, section;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const size_t b = line.find_first_not_of(" \t\r");
+    if (b == std::string::npos || line[b] == '#' || line[b] == ';') continue;
+    const size_t e = line.find_last_not_of(" \t\r");
+    const std::string text = line.substr(b, e - b + 1);
+    const std::string origin = fmt::format("{}:{}", path, number);
+    if (text.front() == '[') {
+      require(text.back() == ']', "{}: '{}' is not a [section] header", origin, text);
+      section = text.substr(1, text.size() - 2);
+      continue;
+    }
+    const size_t eq = text.find('=');
+    require(eq != std::string::npos, "{}: '{}' is not key = value", origin, text);
+    auto trim = [](std::string t) {
+      t.erase(0, t.find_first_not_of(" \t"));
+      t.erase(t.find_last_not_of(" \t") + 1);
+      return t;
+    };
+    const std::string key = section + "." + trim(text.substr(0, eq));
+    require(is_qpu_key(key),
+            "{}: {} is not allowed here: a QPU config holds [qpu], [ionq] and [ibm] keys only",
+            origin, key);
+    config.set(key, trim(text.substr(eq + 1)), origin);
+  }
+}
+
 int run_sample(const std::vector<std::string>& args) {
-  std::string run_path, png, backend, label;
+  std::string run_path, png, backend, label, qpu_config;
   std::vector<std::string> sets;
   SampleRequest request;
   int scale = 4;
@@ -211,6 +243,8 @@ int run_sample(const std::vector<std::string>& args) {
       "cloud QPUs: fetch the unfinished job recorded in the run's /jobs instead of "
       "submitting a new one")(
       "dry-run", "cloud QPUs: print the job payload and its gate counts; send nothing")(
+      "qpu-config", po::value(&qpu_config),
+      "INI file of [qpu], [ionq] and [ibm] keys (endpoints, device, deadline); --set overrides")(
       "set", po::value(&sets)->composing(),
       "noise.KEY=VALUE for the density-matrix backend, qpu.KEY / ionq.KEY / ibm.KEY=VALUE for "
       "cloud QPUs (repeatable; qdm train --help-config lists the keys)")(
@@ -222,9 +256,15 @@ int run_sample(const std::vector<std::string>& args) {
   po::store(po::command_line_parser(args).options(options).run(), vm);
   po::notify(vm);
   if (vm.count("help")) {
-    std::cout << "usage: qdm sample --run RUN.h5 --count N [--png FILE] [--trajectory]\n\n"
+    std::cout << "usage: qdm sample --run RUN.h5 --count N [--png FILE] [--trajectory]\n"
+                 "       qdm sample --run RUN.h5 --backend ionq|ibm --shots S [--qpu-config FILE]\n"
+                 "                  [--dry-run | --resume]\n\n"
                  "Generates samples from noise through the trained reverse chain and stores them\n"
-                 "in the run file as /samples/NNN (earlier sets are kept).\n\n"
+                 "in the run file as /samples/NNN (earlier sets are kept). With --shots, or on a\n"
+                 "cloud QPU, each sample's chain runs as one circuit and its image is estimated\n"
+                 "from the shots that pass the ancillas' post-selection; cloud jobs are recorded\n"
+                 "in the run's /jobs before polling. API keys come from the environment only\n"
+                 "(QDM_IONQ_API_KEY, QDM_IBM_API_KEY).\n\n"
               << options << "\n";
     return 0;
   }
@@ -253,6 +293,7 @@ int run_sample(const std::vector<std::string>& args) {
   const auto experiment = make_experiment(name);
   Config config(experiment->schema());
   config.apply_ini(run.attribute("config"), "the run file's config");
+  if (!qpu_config.empty()) apply_qpu_config(config, qpu_config);
   for (const std::string& s : sets) {
     // The model is the trained one; only the noise it is sampled under and where it runs may
     // change.
