@@ -34,6 +34,10 @@ emulator() {
   done
 }
 stop_emulator() { kill -INT "$emu_pid" 2>/dev/null; wait "$emu_pid" 2>/dev/null; }
+# add_faults SPEC: queues faults through the emulator's control endpoint
+add_faults() {
+  $python -c "import json,urllib.request as u;u.urlopen(u.Request('http://127.0.0.1:$port/_emulator/faults',data=json.dumps({'faults':'$1'}).encode(),method='POST'))"
+}
 stats() { $python -c "import json,urllib.request;print(json.load(urllib.request.urlopen('http://127.0.0.1:$port/_emulator/stats'))['$1'])"; }
 # qpu_args PROVIDER: the --set flags pointing the backend at the emulator
 qpu_args() {
@@ -47,11 +51,14 @@ qpu_args() {
 for provider in ionq ibm; do
   emulator "$provider" --seed "${#provider}"
   [ -n "$port" ] && ok "$provider emulator listening on $port" || { cat "$tmp/emu-$provider."*; bad "emulator"; continue; }
+  # The job rides through a rate limit, a dropped status reply and an HTML error page.
+  add_faults "429,drop@status,502-html@status"
   # shellcheck disable=SC2046
   "$qdm" sample --run "$run" --backend "$provider" --shots 2000 --count 16 --seed 5 $(qpu_args "$provider") \
     >"$tmp/$provider.out" 2>&1 && ok "$provider: 16 samples x 2000 shots" || { cat "$tmp/$provider.out"; bad "$provider sample"; }
   cat "$tmp/$provider.out"
-  [ "$(stats jobs_created)" = 1 ] && ok "$provider: one job for 16 circuits" || bad "$provider job count"
+  [ "$(stats jobs_created)" = 1 ] && [ "$(stats faults_left)" = 0 ] &&
+    ok "$provider: one job for 16 circuits through 3 injected faults" || bad "$provider job count"
   # shellcheck disable=SC2046
   "$qdm" sample --run "$run" --backend "$provider" --shots 2000 --count 16 --seed 5 --dry-run $(qpu_args "$provider") \
     >"$tmp/$provider-dry.out" 2>"$tmp/$provider-dry.err" && grep -q -e '"type":"ionq.multi-circuit.v1"' -e '"program_id":"sampler"' "$tmp/$provider-dry.out" &&
