@@ -99,7 +99,7 @@ TEST(Errors, StageAgainstPipelineWidth) {
 
 TEST(Errors, UnknownBackendListsKnownOnes) {
   EXPECT_EQ(invalid_argument_text([] { make_backend("qiskit"); }),
-            "unknown backend 'qiskit'; known backends: statevector, density-matrix");
+            "unknown backend 'qiskit'; known backends: statevector, density-matrix, ionq, ibm");
 }
 
 }  // namespace
