@@ -151,7 +151,7 @@ Generated sample_qdm_shots(const Pipeline& denoiser, const QdmSettings& s,
     kept += e.kept / std::max(1.0, e.shots);
     empty += e.kept == 0;
   }
-  fmt::print(stderr, "post-selection kept {:.1f}% of shots on average ({} wires per circuit)\n",
+  fmt::print(stderr, "post-selection kept {:.3g}% of shots on average ({} wires per circuit)\n",
              100 * kept / request.count, width);
   if (empty > 0) {
     fmt::print(stderr, "warning: {} of {} samples kept no shot; their images are all zeros\n",
