@@ -110,7 +110,13 @@ Generated sample_qdm_shots(const Pipeline& denoiser, const QdmSettings& s,
     }
     rest::install_interrupt_handler();
     rest::MemoryJournal scratch;
-    counts = rest::run_job(*provider, request.journal ? *request.journal : scratch, job);
+    try {
+      counts = rest::run_job(*provider, request.journal ? *request.journal : scratch, job);
+    } catch (...) {
+      rest::restore_interrupt_handler();
+      throw;
+    }
+    rest::restore_interrupt_handler();
     g.backend = fmt::format("{} ({}, {} shots)", name, qs.device, shots);
   } else {
     BackendOptions options;

@@ -97,6 +97,7 @@ struct Recoverable {
   const char* fault;
   const char* log_mentions;
 };
+void PrintTo(const Recoverable& r, std::ostream* os) { *os << r.fault; }
 class RecoverableFault : public ::testing::TestWithParam<std::tuple<std::string, Recoverable>> {};
 
 TEST_P(RecoverableFault, EndsWithTheCountsAndOneJob) {

@@ -68,6 +68,11 @@ void install_interrupt_handler() {
   std::signal(SIGTERM, on_signal);
 }
 
+void restore_interrupt_handler() {
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+}
+
 RestClient::RestClient(std::shared_ptr<HttpTransport> transport, RetryPolicy policy, Logger log,
                        uint64_t jitter_seed)
     : transport_(std::move(transport)),

@@ -63,6 +63,8 @@ class Interrupted : public std::runtime_error {
 /// Set by the SIGINT/SIGTERM handler that install_interrupt_handler() installs; waits poll it.
 std::atomic<bool>& interrupt_requested();
 void install_interrupt_handler();
+/// Back to the default (terminate) once no remote job is waiting.
+void restore_interrupt_handler();
 
 /// Where progress lines go (already redacted).
 using Logger = std::function<void(const std::string&)>;

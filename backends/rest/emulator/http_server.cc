@@ -203,7 +203,13 @@ void HttpServer::accept_loop() {
 
 void HttpServer::serve(int fd) {
   ServerRequest req;
-  if (!read_request(fd, req)) {
+  bool readable = false;
+  try {
+    readable = read_request(fd, req);
+  } catch (const std::exception&) {  // a malformed Content-Length or escape
+    readable = false;
+  }
+  if (!readable) {
     ::close(fd);
     return;
   }
