@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,17 @@ struct SampleRequest {
   bool dry_run = false;  ///< cloud QPUs: print the payload and gate counts, send nothing
   rest::JobJournal* journal = nullptr;  ///< where cloud jobs are recorded (the run file's /jobs)
 };
+
+/// For models without a circuit to measure (classical networks, the mixed QDM's density
+/// matrices): refuses the shot-only flags, naming `what`.
+inline void require_exact_sampling(const SampleRequest& request, const char* what) {
+  if (request.shots > 0 || request.dry_run || request.resume) {
+    throw std::invalid_argument(
+        std::string("--shots, --dry-run and --resume apply to the pixel and "
+                    "latent QDMs; ") +
+        what + " samples exactly");
+  }
+}
 
 /// The parameters a sample request asks for: its own, or the run's final ones.
 inline ParamSnapshots params_to_sample(const RunFile& run, const SampleRequest& request) {

@@ -9,10 +9,12 @@
 #include <cstdlib>
 #include <numbers>
 
+#include "backends/backend.h"
 #include "backends/rest/emulator/qpu_emulator.h"
 #include "backends/rest/native_circuit.h"
 #include "backends/rest/qpu_job.h"
 #include "backends/rest/secrets.h"
+#include "framework/denoisers.h"
 #include "framework/error.h"
 #include "tests/test_util.h"
 
@@ -261,6 +263,34 @@ TEST_P(EveryProvider, UnknownJobIdIsAClearError) {
   } catch (const DataError& e) {
     EXPECT_NE(std::string(e.what()).find("HTTP 404"), std::string::npos) << e.what();
   }
+}
+
+TEST_P(EveryProvider, RemoteBackendSamplesFollowBitOrderAndTheBornRule) {
+  // The conformance suite's shot checks for the registered backend, through the emulator.
+  Loopback lb(GetParam());
+  BackendOptions options;
+  options.qpu = lb.settings;
+  const auto backend = make_backend(GetParam(), options);
+  EXPECT_TRUE(backend->capabilities().shots && !backend->capabilities().exact_states);
+  Circuit x(3);
+  x.add(GateKind::X, {0});
+  for (uint64_t bits : backend->sample(x, {}, 50, 1)) EXPECT_EQ(bits, 1u);  // qubit 0 = bit 0
+  Rng rng(79);                                                              // seed
+  const Circuit c = testing::random_circuit(rng, 3, 24);
+  const auto params = testing::random_params(rng, c.num_params());
+  reference::Vector zero = reference::Vector::Zero(8);
+  zero[0] = 1;
+  const reference::Vector exact = reference::run_circuit(c, params, zero);
+  const int shots = 4000;
+  std::vector<double> counts(8, 0.0);
+  for (uint64_t bits : backend->sample(c, params, shots, 2)) counts.at(bits) += 1;
+  for (int i = 0; i < 8; ++i) {
+    const double p = std::norm(exact[i]);
+    EXPECT_NEAR(counts[i] / shots, p, 5 * std::sqrt(p * (1 - p) / shots) + 1e-12) << i;
+  }
+  EXPECT_THROW(
+      backend->forward(pixel_denoiser({}), std::vector<double>(150, 0.0), StateBatch(8, 1), {}),
+      UnsupportedError);
 }
 
 INSTANTIATE_TEST_SUITE_P(Providers, EveryProvider, ::testing::Values("ionq", "ibm"));

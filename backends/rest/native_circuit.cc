@@ -49,11 +49,15 @@ void emit_ibm_single(NativeCircuit& out, int q, const Matrix2& u) {
     if (std::abs(angle) > 1e-12) out.ops.push_back({"rz", {q}, angle});
     return;
   }
-  out.ops.push_back({"rz", {q}, wrap(e.lambda)});
+  // Zero rotations are left out; the two sx and the middle rz always stay.
+  const auto rz = [&](double angle) {
+    if (std::abs(wrap(angle)) > 1e-12) out.ops.push_back({"rz", {q}, wrap(angle)});
+  };
+  rz(e.lambda);
   out.ops.push_back({"sx", {q}, 0});
   out.ops.push_back({"rz", {q}, wrap(e.theta + kPi)});
   out.ops.push_back({"sx", {q}, 0});
-  out.ops.push_back({"rz", {q}, wrap(e.phi + kPi)});
+  rz(e.phi + kPi);
 }
 
 std::array<double, 3> resolved(const Op& op, std::span<const double> params) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <ctime>
 #include <optional>
 #include <random>
@@ -130,13 +131,24 @@ std::vector<Histogram> run_job(QpuProvider& p, JobJournal& journal, const JobReq
         s.provider, s.deadline_s, rec.status));
   }
   try {
+    const auto waiting_since = std::chrono::steady_clock::now();
+    auto last_line = waiting_since;
     for (;;) {
       const JobStatus st = p.status(rec.job_id, deadline);
+      const auto now = std::chrono::steady_clock::now();
       if (to_string(st.state) != rec.status) {
         rec.status = to_string(st.state);
         rec.detail = st.raw;
         save();
         p.client().log(fmt::format("job '{}': {}", rec.job_id, st.raw));
+        last_line = now;
+      } else if (now - last_line > std::chrono::minutes(1)) {
+        // A queue can take hours: say it is still alive once a minute.
+        p.client().log(fmt::format(
+            "job '{}': still {} after {:.0f} min; the deadline is in {:.0f} min", rec.job_id,
+            st.raw, std::chrono::duration<double>(now - waiting_since).count() / 60,
+            deadline.remaining_s() / 60));
+        last_line = now;
       }
       if (st.state == JobState::Completed) {
         auto counts =

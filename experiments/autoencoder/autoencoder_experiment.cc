@@ -293,6 +293,7 @@ std::unique_ptr<Training> AutoencoderExperiment::prepare_training(const Config& 
 SampleSet AutoencoderExperiment::sample(const Config& c, const RunFile& run,
                                         const SampleRequest& request) const {
   require(request.label == SampleRequest::kNoLabel, "--label: an autoencoder takes no label");
+  require_exact_sampling(request, "an autoencoder");
   const TrainedAutoencoder ae = load_autoencoder(run.path());
   const PreprocessedImages images = load_pixels(c);
   const Split split = split_images(images.count(), c.get_real("data.validation_fraction"),

@@ -326,6 +326,7 @@ std::unique_ptr<Training> ClassicalDdpmExperiment::prepare_training(const Config
 
 SampleSet ClassicalDdpmExperiment::sample(const Config& c, const RunFile& run,
                                           const SampleRequest& request) const {
+  require_exact_sampling(request, "a classical DDPM");
   require(request.backend.empty() || request.backend == "classical",
           "--backend {}: a classical DDPM samples on the CPU only (backend classical)",
           request.backend);

@@ -217,6 +217,7 @@ std::unique_ptr<Training> MixedExperiment::prepare_training(const Config& c) con
 SampleSet MixedExperiment::sample(const Config& c, const RunFile& run,
                                   const SampleRequest& request) const {
   const Model m = mixed::read_model(c);
+  require_exact_sampling(request, "the mixed QDM (density matrices)");
   require(request.label == SampleRequest::kNoLabel,
           "the mixed QDM is unconditioned: sample without --label");
   require(request.backend.empty() || request.backend == "density-matrix",
