@@ -22,14 +22,18 @@ inline constexpr int kFeatureSize = 128;
 /// is slightly optimistic): dropout, batch 32 and the weight average each helped; elastic
 /// distortion and longer training did not.
 struct ClassifierSettings {
-  int epochs = 30;
+  int epochs = 40;
   int batch_size = 32;
   double lr = 1e-3;
-  double lr_gamma = 0.88;  ///< per epoch
+  double lr_gamma = 0.9;  ///< per epoch
   // Training images are distorted at random by up to these (0 everywhere: no augmentation).
   double max_shift = 2;  ///< pixels
   double max_rotation_degrees = 10;
   double max_scale = 0.08;  ///< relative
+  /// Elastic distortion (Simard et al. 2003): a uniform random displacement field smoothed by a
+  /// Gaussian of `elastic_sigma` pixels and scaled by `elastic_alpha` (0: none).
+  double elastic_alpha = 20;
+  double elastic_sigma = 4;
   // Dropout in training only: on the flattened pooled maps and on the 128 features.
   double dropout_conv = 0.25;
   double dropout_features = 0.5;
@@ -80,6 +84,9 @@ class EvalClassifier {
 /// Trains on `train` (28x28 images) and scores on `test`, logging progress to stderr.
 EvalClassifier train_classifier(const LabelledImages& train, const LabelledImages& test,
                                 const std::string& dataset, const ClassifierSettings& settings);
+
+/// The recipe a cached classifier was trained with (its `recipe` attribute).
+std::string cached_classifier_recipe(const std::filesystem::path& cache);
 
 /// The classifier cached at `cache`, or a new one trained on the data set in `data_dir` and
 /// written there (atomically) first.

@@ -121,6 +121,14 @@ int run_data(const std::vector<std::string>& args) {
     const std::string name = dataset == "all" ? "mnist" : dataset;
     const analysis::ClassifierSettings settings;
     const fs::path path = analysis::default_classifier_path(dir, name, settings.seed);
+    if (fs::exists(path) && analysis::cached_classifier_recipe(path) != settings.describe()) {
+      // An explicit request for the classifier replaces one trained by an older recipe (kept
+      // beside it), where qdm analyze would refuse it.
+      const fs::path old = fs::path(path.string() + ".previous-recipe");
+      fs::rename(path, old);
+      fmt::print(stderr, "{} was trained by another recipe; moved to {} and training anew\n",
+                 path.string(), old.string());
+    }
     const analysis::EvalClassifier c =
         analysis::load_or_train_classifier(path, dir, name, settings);
     fmt::print("{}: evaluation classifier {}, test accuracy {:.2f}% on {} images\n", name,
