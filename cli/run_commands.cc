@@ -238,7 +238,7 @@ int run_sample(const std::vector<std::string>& args) {
       "backend to sample on (default: the run's); ionq and ibm are cloud QPUs")(
       "shots", po::value(&request.shots)->default_value(0),
       "estimate each sample from this many shots of the chain as one circuit (0: exact "
-      "amplitudes on simulators, 1000 on QPUs)")(
+      "amplitudes on simulators, qpu.shots on QPUs)")(
       "resume",
       "cloud QPUs: fetch the unfinished job recorded in the run's /jobs instead of "
       "submitting a new one")(

@@ -3,6 +3,8 @@
 namespace qdm {
 
 void add_qpu_keys(ConfigSchema& s) {
+  s.integer("qpu.shots", 1000, 1, 100000,
+            "cloud QPUs: shots per circuit when qdm sample has no --shots");
   s.real("qpu.poll_interval", 2, 0.01, 3600, "cloud QPUs: seconds between job status polls");
   s.real("qpu.deadline", 3600, 1, 7 * 86400,
          "cloud QPUs: seconds a job may take from submission to results; then it is cancelled");
@@ -41,6 +43,7 @@ rest::QpuSettings read_qpu_settings(const Config& c, const std::string& provider
     s.service_crn = c.get_text("ibm.service_crn");
     s.api_version = c.get_text("ibm.api_version");
   }
+  s.shots = static_cast<int>(c.get_int("qpu.shots"));
   s.poll_interval_s = c.get_real("qpu.poll_interval");
   s.deadline_s = c.get_real("qpu.deadline");
   s.limits.connect_timeout_s = c.get_real("qpu.connect_timeout");

@@ -68,7 +68,9 @@ Generated sample_qdm_shots(const Pipeline& denoiser, const QdmSettings& s,
   require_in_range("sample count", request.count, 1, 100'000);
   const std::string name = request.backend.empty() ? s.backend : request.backend;
   const bool remote = find_backend(name).remote;
-  const int shots = request.shots > 0 ? request.shots : 1000;
+  const int shots = request.shots > 0                 ? request.shots
+                    : name == "ionq" || name == "ibm" ? (name == "ionq" ? s.ionq : s.ibm).shots
+                                                      : 1000;
   require_in_range("--shots", shots, 1, 100'000);
   require(!request.trajectory,
           "--trajectory needs exact states; shots measure only the end of the chain");

@@ -19,6 +19,7 @@ struct QpuSettings {
   std::string service_crn;  ///< IBM: the instance's CRN
   std::string api_version;  ///< IBM: IBM-API-Version header
   int max_qubits = 0;       ///< the device's width, checked before submission
+  int shots = 1000;         ///< per circuit, when the command line does not say
   double poll_interval_s = 2;
   double deadline_s = 3600;
   TransportLimits limits;
