@@ -3,10 +3,12 @@
 // error, within its deadline, with exactly one job created, the journal consistent and no API key
 // in any message. Also the retry arithmetic, secret redaction, and transpilation to each gate set
 // (checked by the reference simulator to 1e-10 up to a global phase). Seeds stated.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <numbers>
 
 #include "backends/backend.h"
@@ -317,52 +319,97 @@ TEST(IbmToken, TokenThatStaysInvalidEndsWithHttp401) {
   EXPECT_EQ(lb.emulator->stats().per_route.at("token"), 2);  // renewed once, not in a loop
 }
 
-TEST(Journal, ResumeFetchesTheJobByIdInsteadOfSubmittingAgain) {
-  Loopback lb("ionq");
+/// A run that crashed with one journaled job: the Bell-like request of Loopback::run, and the
+/// entry it left, its POST already received by the provider.
+struct CrashedRun {
+  CrashedRun(const std::string& provider, const std::string& nonce, bool id_was_stored)
+      : lb(provider), client(lb.client()) {
+    Circuit c(3);
+    c.add(GateKind::X, {0}).add(GateKind::H, {1});
+    request.circuits = {client->transpile(c), client->transpile(c)};
+    request.shots = 400;
+    JobRecord crashed;
+    crashed.provider = provider;
+    crashed.nonce = nonce;
+    crashed.fingerprint = fingerprint(client->payload(request.circuits, 400, ""));
+    crashed.status = "submitting";
+    const std::string id =
+        client->submit(client->payload(request.circuits, 400, nonce), nonce, Deadline(5));
+    if (id_was_stored) {
+      crashed.job_id = id;
+      crashed.status = "queued";
+    }
+    journal.save(crashed);
+  }
+  Loopback lb;
+  std::unique_ptr<QpuProvider> client;
   MemoryJournal journal;
-  Circuit c(3);
-  c.add(GateKind::X, {0}).add(GateKind::H, {1});
-  auto client = lb.client();
   JobRequest request;
-  request.circuits = {client->transpile(c), client->transpile(c)};
-  request.shots = 400;
-  // A crashed run: its entry has an id but never reached "fetched".
-  JobRecord crashed;
-  crashed.provider = "ionq";
-  crashed.nonce = "feedfacefeedface";
-  crashed.fingerprint = fingerprint(client->payload(request.circuits, 400, ""));
-  crashed.job_id = client->submit(client->payload(request.circuits, 400, crashed.nonce),
-                                  crashed.nonce, Deadline(5));
-  crashed.status = "queued";
-  journal.save(crashed);
-  EXPECT_THROW(run_job(*client, journal, request), std::invalid_argument);  // needs --resume
-  request.resume = true;
-  expect_bell_like(run_job(*client, journal, request));
-  EXPECT_EQ(lb.emulator->stats().jobs_created, 1);
-  EXPECT_EQ(journal.load().at(0).status, "fetched");
-  EXPECT_THROW(run_job(*client, journal, request), std::invalid_argument);  // nothing to resume
+};
+
+TEST(Journal, ResumeFetchesTheJobByIdInsteadOfSubmittingAgain) {
+  CrashedRun run("ionq", "feedfacefeedface", /*id_was_stored=*/true);
+  EXPECT_THROW(run_job(*run.client, run.journal, run.request),
+               std::invalid_argument);  // needs --resume
+  run.request.resume = true;
+  expect_bell_like(run_job(*run.client, run.journal, run.request));
+  EXPECT_EQ(run.lb.emulator->stats().jobs_created, 1);
+  EXPECT_EQ(run.journal.load().at(0).status, "fetched");
+  EXPECT_THROW(run_job(*run.client, run.journal, run.request),
+               std::invalid_argument);  // nothing to resume
 }
 
 TEST(Journal, ResumeAfterACrashBeforeTheIdFindsTheJobByNonce) {
-  Loopback lb("ibm");
-  MemoryJournal journal;
-  Circuit c(3);
-  c.add(GateKind::X, {0}).add(GateKind::H, {1});
+  // The POST arrived; its reply was lost with the process.
+  CrashedRun run("ibm", "0123456789abcdef", /*id_was_stored=*/false);
+  run.request.resume = true;
+  expect_bell_like(run_job(*run.client, run.journal, run.request));
+  EXPECT_EQ(run.lb.emulator->stats().jobs_created, 1);
+}
+
+TEST(Journal, NonceLookupFollowsIonqPagesPastNewerJobs) {
+  CrashedRun run("ionq", "00000000cafef00d", /*id_was_stored=*/false);
+  // 250 newer jobs from other clients of the account put ours on the third page of 100.
+  Circuit c(1);
+  c.add(GateKind::X, {0});
+  for (int k = 0; k < 250; ++k) {
+    const std::string nonce = fmt::format("{:016x}", k + 1);
+    run.client->submit(run.client->payload({run.client->transpile(c)}, 10, nonce), nonce,
+                       Deadline(5));
+  }
+  run.request.resume = true;
+  expect_bell_like(run_job(*run.client, run.journal, run.request));
+  EXPECT_EQ(run.lb.emulator->stats().jobs_created, 251);
+  EXPECT_EQ(run.lb.emulator->stats().per_route.at("list"), 3);
+  EXPECT_EQ(run.journal.load().at(0).status, "fetched");
+}
+
+TEST(EmulatorList, IonqPagesAreNewestFirstAndRefuseABadLimit) {
+  Loopback lb("ionq");
   auto client = lb.client();
-  JobRequest request;
-  request.circuits = {client->transpile(c), client->transpile(c)};
-  request.shots = 400;
-  JobRecord crashed;
-  crashed.provider = "ibm";
-  crashed.nonce = "0123456789abcdef";
-  crashed.fingerprint = fingerprint(client->payload(request.circuits, 400, ""));
-  crashed.status = "submitting";
-  journal.save(crashed);
-  client->submit(client->payload(request.circuits, 400, crashed.nonce), crashed.nonce,
-                 Deadline(5));  // the POST arrived; its reply was lost with the process
-  request.resume = true;
-  expect_bell_like(run_job(*client, journal, request));
-  EXPECT_EQ(lb.emulator->stats().jobs_created, 1);
+  Circuit c(1);
+  c.add(GateKind::X, {0});
+  for (int k = 0; k < 3; ++k) {
+    const std::string nonce = fmt::format("{:016x}", k);
+    client->submit(client->payload({client->transpile(c)}, 10, nonce), nonce, Deadline(5));
+  }
+  ServerRequest req;
+  req.method = "GET";
+  req.path = "/v0.4/jobs";
+  req.headers["authorization"] = std::string("apiKey ") + kKey;
+  req.query["limit"] = "2";
+  const auto first = nlohmann::json::parse(lb.emulator->handle(req).body);
+  ASSERT_EQ(first["jobs"].size(), 2u);
+  EXPECT_EQ(first["jobs"][0]["name"], "qdm-0000000000000002");
+  req.query["next"] = first["next"].get<std::string>();
+  const auto second = nlohmann::json::parse(lb.emulator->handle(req).body);
+  ASSERT_EQ(second["jobs"].size(), 1u);
+  EXPECT_EQ(second["jobs"][0]["name"], "qdm-0000000000000000");
+  EXPECT_TRUE(second["next"].is_null());
+  req.query = {{"limit", "500"}};
+  const ServerReply bad = lb.emulator->handle(req);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("limit '500' is not an integer in [1, 100]"), std::string::npos);
 }
 
 TEST(Retry, BackoffDoublesUpToTheCapWithBoundedJitter) {

@@ -69,6 +69,18 @@ struct SlistDeleter {
 
 }  // namespace
 
+std::string url_escape(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
 std::string HttpResponse::header(const std::string& name) const {
   const auto it = headers.find(name);
   return it == headers.end() ? std::string() : it->second;

@@ -25,6 +25,9 @@ struct HttpResponse {
   std::string header(const std::string& name) const;
 };
 
+/// `s` percent-encoded for a query value or form field (RFC 3986 unreserved characters kept).
+std::string url_escape(const std::string& s);
+
 /// The exchange did not complete: no connection, a timeout, a dropped or truncated reply.
 /// `may_have_arrived` is false only when the request certainly never reached the server (the
 /// connection itself failed), so a POST can be resent blindly only then.

@@ -13,18 +13,6 @@
 namespace qdm::rest {
 namespace {
 
-std::string form_escape(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
 class IbmProvider : public QpuProvider {
  public:
   IbmProvider(const QpuSettings& s, Logger log, std::shared_ptr<HttpTransport> t)
@@ -54,7 +42,7 @@ class IbmProvider : public QpuProvider {
 
   std::optional<std::string> find_by_nonce(const std::string& nonce,
                                            const Deadline& deadline) override {
-    const std::string path = "/api/v1/jobs?tags=qdm-" + form_escape(nonce);
+    const std::string path = "/api/v1/jobs?tags=qdm-" + url_escape(nonce);
     const nlohmann::json reply = fetch_json("GET", path, deadline);
     const nlohmann::json& jobs = field(reply, "jobs", "IBM GET " + path);
     if (!jobs.is_array()) throw DataError("IBM GET " + path + ": 'jobs' is not a list");
@@ -165,8 +153,8 @@ class IbmProvider : public QpuProvider {
     r.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                  {"Accept", "application/json"}};
     r.body =
-        "grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey&apikey=" + form_escape(key);
-    register_secret(form_escape(key));
+        "grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey&apikey=" + url_escape(key);
+    register_secret(url_escape(key));
     // Asking for a token changes nothing on the server, so it is safe to repeat.
     const HttpResponse reply = client_.send_idempotent(r, deadline);
     if (reply.status < 200 || reply.status >= 300) {

@@ -52,15 +52,29 @@ class IonqProvider : public QpuProvider {
 
   std::optional<std::string> find_by_nonce(const std::string& nonce,
                                            const Deadline& deadline) override {
-    const nlohmann::json reply = fetch_json("GET", "/v0.4/jobs?limit=100", deadline);
-    const nlohmann::json& jobs = field(reply, "jobs", "IonQ GET /v0.4/jobs");
-    if (!jobs.is_array()) throw DataError("IonQ GET /v0.4/jobs: 'jobs' is not a list");
-    for (const auto& job : jobs) {
-      if (job.is_object() && job.contains("name") && job["name"] == "qdm-" + nonce) {
-        return string_field(job, "id", "IonQ GET /v0.4/jobs");
+    // Newest first, 100 per page: other clients of the account may have submitted many jobs
+    // since ours, so follow the cursor, within a bound that keeps a huge history finite.
+    constexpr int kMaxPages = 50;
+    std::string path = "/v0.4/jobs?limit=100";
+    for (int page = 1; page <= kMaxPages; ++page) {
+      const std::string where = "IonQ GET " + path;
+      const nlohmann::json reply = fetch_json("GET", path, deadline);
+      const nlohmann::json& jobs = field(reply, "jobs", where);
+      if (!jobs.is_array()) throw DataError(where + ": 'jobs' is not a list");
+      for (const auto& job : jobs) {
+        if (job.is_object() && job.contains("name") && job["name"] == "qdm-" + nonce) {
+          return string_field(job, "id", where);
+        }
       }
+      const auto next = reply.find("next");
+      if (next == reply.end() || next->is_null() || jobs.empty()) return std::nullopt;
+      if (!next->is_string()) throw DataError(where + ": 'next' is not a string");
+      path = "/v0.4/jobs?limit=100&next=" + url_escape(next->get<std::string>());
     }
-    return std::nullopt;
+    throw DataError(fmt::format(
+        "IonQ: no job named qdm-{} among the newest {} jobs of the account; it may still exist, "
+        "so nothing was resubmitted (look it up in the IonQ console)",
+        nonce, kMaxPages * 100));
   }
 
   JobStatus status(const std::string& id, const Deadline& deadline) override {

@@ -124,17 +124,7 @@ ServerReply QpuEmulator::route_ionq(const ServerRequest& req, const std::string&
     ++stats_.jobs_created;
     return reply_json(200, {{"id", job->id}, {"status", "submitted"}});
   }
-  if (route == "list") {
-    json list = json::array();
-    for (const std::string& id : job_order_) {
-      const Job& j = *jobs_[id];
-      list.push_back({{"id", j.id},
-                      {"name", j.name},
-                      {"status", ionq_status(j.state, j.polls)},
-                      {"metadata", j.metadata}});
-    }
-    return reply_json(200, {{"jobs", list}, {"next", nullptr}});
-  }
+  if (route == "list") return ionq_list(req);
   const std::string id = job_id_from(req.path, std::string("/v0.4/jobs/").size());
   const auto it = jobs_.find(id);
   if (it == jobs_.end()) return ionq_fail(404, "Not Found", "no job " + id);
@@ -178,6 +168,41 @@ ServerReply QpuEmulator::route_ionq(const ServerRequest& req, const std::string&
         {"probabilities", {{"url", "/v0.4/jobs/" + job.id + "/results/probabilities"}}}};
   }
   return reply_json(200, j);
+}
+
+ServerReply QpuEmulator::ionq_list(const ServerRequest& req) const {
+  constexpr int kDefaultLimit = 25, kMaxLimit = 100;
+  int limit = kDefaultLimit;
+  if (req.query.count("limit")) {
+    const std::string& text = req.query.at("limit");
+    size_t used = 0;
+    try {
+      limit = std::stoi(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != text.size() || limit < 1 || limit > kMaxLimit) {
+      return ionq_fail(400, "Bad Request",
+                       fmt::format("limit '{}' is not an integer in [1, {}]", text, kMaxLimit));
+    }
+  }
+  auto it = job_order_.rbegin();
+  if (req.query.count("next")) {
+    const std::string& cursor = req.query.at("next");
+    it = std::find(job_order_.rbegin(), job_order_.rend(), cursor);
+    if (it == job_order_.rend()) return ionq_fail(400, "Bad Request", "unknown cursor " + cursor);
+    ++it;  // the cursor is the last job of the previous page
+  }
+  json list = json::array();
+  for (; it != job_order_.rend() && static_cast<int>(list.size()) < limit; ++it) {
+    const Job& j = *jobs_.at(*it);
+    list.push_back({{"id", j.id},
+                    {"name", j.name},
+                    {"status", ionq_status(j.state, j.polls)},
+                    {"metadata", j.metadata}});
+  }
+  const json next = it == job_order_.rend() ? json(nullptr) : json(list.back()["id"]);
+  return reply_json(200, {{"jobs", list}, {"next", next}});
 }
 
 ServerReply QpuEmulator::route_ibm(const ServerRequest& req, const std::string& route) {

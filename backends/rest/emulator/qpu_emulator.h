@@ -64,6 +64,8 @@ class QpuEmulator {
   struct Fault;
   ServerReply route_ionq(const ServerRequest& request, const std::string& route);
   ServerReply route_ibm(const ServerRequest& request, const std::string& route);
+  /// IonQ's job list: newest first, `limit` per page, `next` the cursor to the following page.
+  ServerReply ionq_list(const ServerRequest& request) const;
   static std::vector<Fault> parse_faults(const std::string& spec);
   std::string route_of(const ServerRequest& request) const;
   /// The first queued fault for `route`, consumed; empty name when none.
