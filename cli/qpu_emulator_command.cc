@@ -9,6 +9,7 @@
 #include <iostream>
 #include <thread>
 
+#include "backends/density_matrix/density_matrix.h"
 #include "backends/rest/emulator/qpu_emulator.h"
 #include "backends/rest/rest_client.h"
 #include "backends/rest/secrets.h"
@@ -21,7 +22,7 @@ namespace po = boost::program_options;
 
 int run_qpu_emulator(const std::vector<std::string>& args) {
   rest::EmulatorOptions o;
-  std::string faults, key_env;
+  std::string faults, key_env, noise;
   int port = 0;
   po::options_description options("options");
   options.add_options()("provider", po::value(&o.provider)->default_value("ionq"),
@@ -33,7 +34,11 @@ int run_qpu_emulator(const std::vector<std::string>& args) {
                              "faults to inject, NAME[@ROUTE][*COUNT],... (see --help)")(
       "polls", po::value(&o.polls_to_finish)->default_value(3),
       "status polls before a job completes (half of them queued)")(
-      "max-qubits", po::value(&o.max_qubits)->default_value(26), "widest circuit accepted")(
+      "max-qubits", po::value(&o.max_qubits),
+      "widest circuit accepted (default 26; 12 with --noise)")(
+      "noise", po::value(&noise)->default_value(""),
+      "run jobs on the density-matrix backend with this noise, NAME=P,... (depolarizing, "
+      "depolarizing_2q, amplitude_damping, phase_damping, readout_error)")(
       "seed", po::value(&o.seed)->default_value(1), "seed of the shots")(
       "stall-seconds", po::value(&o.stall_s)->default_value(30),
       "how long a stalled reply stays silent")("help,h", "show this help");
@@ -44,8 +49,10 @@ int run_qpu_emulator(const std::vector<std::string>& args) {
     std::cout
         << "usage: qdm qpu-emulator --provider ionq|ibm [--port P] [--faults LIST]\n\n"
            "Serves the provider's REST protocol on 127.0.0.1 and runs each job's circuits with\n"
-           "shots on the statevector backend. Prints `listening on http://127.0.0.1:PORT` and\n"
-           "serves until SIGINT or SIGTERM.\n\n"
+           "shots on the statevector backend, or with --noise on the density-matrix backend\n"
+           "under that noise model (e.g. --noise depolarizing=0.001,readout_error=0.01), to\n"
+           "preview a noisy device. Prints `listening on http://127.0.0.1:PORT` and serves\n"
+           "until SIGINT or SIGTERM.\n\n"
            "Faults (each hits the next request of its route; routes: token, create, list,\n"
            "status, results, cancel, any): 429, 429-bare, 503, 502-html, create-then-503, stall,\n"
            "drop, truncated-json, unknown-status, never-finishes, fail, token-expired.\n"
@@ -56,6 +63,8 @@ int run_qpu_emulator(const std::vector<std::string>& args) {
   }
   require_in_range("--port", port, 0, 65535);
   require_in_range("--polls", o.polls_to_finish, 1, 1000);
+  o.noise = dm::NoiseModel::parse(noise);
+  if (!vm.count("max-qubits")) o.max_qubits = o.noise.noiseless() ? 26 : dm::kMaxDensityQubits;
   require_in_range("--max-qubits", o.max_qubits, 1, 30);
   require(o.stall_s > 0 && o.stall_s <= 3600, "--stall-seconds {} is outside (0, 3600]", o.stall_s);
   require(o.provider == "ionq" || o.provider == "ibm", "--provider '{}' is not one of ionq, ibm",
@@ -66,7 +75,8 @@ int run_qpu_emulator(const std::vector<std::string>& args) {
   emulator.add_faults(faults);
   rest::HttpServer server([&](const rest::ServerRequest& r) { return emulator.handle(r); }, port);
   rest::install_interrupt_handler();
-  fmt::print("listening on http://127.0.0.1:{} ({} protocol)\n", server.port(), o.provider);
+  fmt::print("listening on http://127.0.0.1:{} ({} protocol, noise: {})\n", server.port(),
+             o.provider, o.noise.describe());
   std::fflush(stdout);
   while (!rest::interrupt_requested().load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

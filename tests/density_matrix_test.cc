@@ -201,6 +201,26 @@ TEST(DensityMatrix, NoiseFollowsEveryGateAndKeepsTheTrace) {
   EXPECT_LT(fidelity(noisy.matrix(), clean.matrix()), 0.999);
 }
 
+TEST(NoiseModel, ParsesWhatDescribeWritesAndNamesBadEntries) {
+  const dm::NoiseModel m = dm::NoiseModel::parse("depolarizing=0.01, readout_error=2e-2");
+  EXPECT_EQ(m.depolarizing, 0.01);
+  EXPECT_EQ(m.readout_error, 0.02);
+  EXPECT_EQ(m.depolarizing_2q, 0);
+  EXPECT_EQ(dm::NoiseModel::parse(m.describe()).describe(), m.describe());
+  EXPECT_TRUE(dm::NoiseModel::parse("").noiseless());
+  for (const std::string bad : {"bitflip=0.1", "depolarizing", "depolarizing=x",
+                                "depolarizing=0.1x", "readout_error=1.5", "phase_damping=-0.1"}) {
+    try {
+      dm::NoiseModel::parse("amplitude_damping=0.1," + bad);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("noise entry '" + bad + "'"), std::string::npos)
+          << e.what();
+      EXPECT_NE(std::string(e.what()).find("readout_error in [0, 1]"), std::string::npos);
+    }
+  }
+}
+
 TEST(StateMetrics, KnownPairs) {
   const Vector zero = Vector::Unit(2, 0), one = Vector::Unit(2, 1);
   const Vector plus = Vector::Constant(2, 1 / std::sqrt(2.0));

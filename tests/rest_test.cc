@@ -6,12 +6,15 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <numbers>
 
 #include "backends/backend.h"
+#include "backends/density_matrix/density_matrix.h"
 #include "backends/rest/emulator/qpu_emulator.h"
 #include "backends/rest/native_circuit.h"
 #include "backends/rest/qpu_job.h"
@@ -27,13 +30,16 @@ constexpr char kKey[] = "test-key-7d1e-never-print";
 
 /// An emulator on a free loopback port and a client configured for it.
 struct Loopback {
-  explicit Loopback(const std::string& provider, const std::string& faults = "") {
+  explicit Loopback(const std::string& provider, const std::string& faults = "",
+                    const std::string& noise = "") {
     setenv("QDM_TEST_QPU_KEY", kKey, 1);
     EmulatorOptions o;
     o.provider = provider;
     o.api_key = kKey;
     o.polls_to_finish = 3;
     o.stall_s = 10;
+    o.noise = dm::NoiseModel::parse(noise);
+    if (!noise.empty()) o.max_qubits = dm::kMaxDensityQubits;
     emulator = std::make_unique<QpuEmulator>(o);
     emulator->add_faults(faults);
     server = std::make_unique<HttpServer>(
@@ -296,6 +302,38 @@ TEST_P(EveryProvider, RemoteBackendSamplesFollowBitOrderAndTheBornRule) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Providers, EveryProvider, ::testing::Values("ionq", "ibm"));
+
+TEST_P(EveryProvider, NoisyEmulatorAppliesItsReadoutError) {
+  Loopback lb(GetParam(), "", "readout_error=0.1");
+  auto client = lb.client();
+  MemoryJournal journal;
+  const std::vector<Histogram> counts = lb.run(*client, journal, 1);
+  // X on qubit 0, H on qubit 1: bit 0 reads 1 with 0.9, bit 1 with 0.5, bit 2 with 0.1.
+  std::array<double, 3> ones{};
+  for (const auto& [bits, n] : counts.at(0)) {
+    for (int q = 0; q < 3; ++q) ones[q] += (bits >> q & 1) * n;
+  }
+  const std::array<double, 3> expected = {0.9, 0.5, 0.1};
+  for (int q = 0; q < 3; ++q) {
+    const double sd = std::sqrt(400 * expected[q] * (1 - expected[q]));
+    EXPECT_NEAR(ones[q], 400 * expected[q], 5 * sd) << "qubit " << q;
+  }
+  // Noiseless, bit 2 would never read 1: the noise reached the shots.
+  EXPECT_GT(ones[2], 0);
+}
+
+TEST(EmulatorOptions, NoisyEmulatorRefusesCircuitsTooWideForDensityMatrices) {
+  EmulatorOptions o;
+  o.api_key = kKey;
+  o.noise.depolarizing = 0.01;
+  o.max_qubits = 26;
+  try {
+    QpuEmulator emulator(o);
+    ADD_FAILURE() << "a 26-qubit noisy emulator was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("holds at most 12 qubits"), std::string::npos) << e.what();
+  }
+}
 
 TEST(IbmToken, ExpiredTokenIsRenewedOnce) {
   Loopback lb("ibm", "token-expired");

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <tuple>
 
 namespace qdm::dm {
 namespace {
@@ -149,6 +151,49 @@ std::string NoiseModel::describe() const {
     if (value != 0) out += fmt::format("{}{}={}", out.empty() ? "" : " ", name, value);
   }
   return out.empty() ? "none" : out;
+}
+
+NoiseModel NoiseModel::parse(const std::string& spec) {
+  NoiseModel m;
+  // The upper bounds keep each channel completely positive: depolarising strengths up to the
+  // fully depolarising-and-beyond limits 4/3 and 16/15, probabilities up to 1.
+  const std::vector<std::tuple<std::string, double*, double>> fields = {
+      {"depolarizing", &m.depolarizing, 4.0 / 3},
+      {"depolarizing_2q", &m.depolarizing_2q, 16.0 / 15},
+      {"amplitude_damping", &m.amplitude_damping, 1},
+      {"phase_damping", &m.phase_damping, 1},
+      {"readout_error", &m.readout_error, 1}};
+  std::string allowed;
+  for (const auto& [name, target, high] : fields) {
+    allowed += fmt::format("{}{} in [0, {:.4g}]", allowed.empty() ? "" : ", ", name, high);
+  }
+  size_t start = 0;
+  while (start < spec.size()) {
+    const size_t end = std::min(spec.find_first_of(", ", start), spec.size());
+    const std::string entry = spec.substr(start, end - start);
+    start = end + 1;
+    if (entry.empty()) continue;
+    const size_t eq = entry.find('=');
+    const std::string name = entry.substr(0, eq);
+    const auto field = std::find_if(fields.begin(), fields.end(),
+                                    [&](const auto& f) { return std::get<0>(f) == name; });
+    double value = -1;
+    size_t used = 0;
+    if (eq != std::string::npos) {
+      try {
+        value = std::stod(entry.substr(eq + 1), &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+    }
+    if (field == fields.end() || eq == std::string::npos || used == 0 ||
+        used != entry.size() - eq - 1 || !(value >= 0 && value <= std::get<2>(*field))) {
+      throw std::invalid_argument(
+          fmt::format("noise entry '{}' is not NAME=STRENGTH with one of: {}", entry, allowed));
+    }
+    *std::get<1>(*field) = value;
+  }
+  return m;
 }
 
 std::vector<KrausChannel> NoiseModel::after_gate(int gate_qubits) const {

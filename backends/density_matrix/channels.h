@@ -50,6 +50,9 @@ struct NoiseModel {
   bool noiseless() const;
   /// "depolarizing=0.01 readout_error=0.02" (the non-zero strengths), or "none".
   std::string describe() const;
+  /// "depolarizing=0.01,readout_error=0.02" (names as describe() writes them, comma- or
+  /// space-separated); std::invalid_argument naming a bad entry, the names and each range.
+  static NoiseModel parse(const std::string& spec);
   /// The channels that follow a gate on `gate_qubits` (1 or 2) qubits, in order.
   std::vector<KrausChannel> after_gate(int gate_qubits) const;
 };

@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "backends/backend.h"
+#include "backends/density_matrix/density_matrix.h"
 #include "backends/rest/emulator/emulator_job.h"
 #include "backends/rest/native_circuit.h"
 #include "framework/error.h"
@@ -65,6 +66,10 @@ QpuEmulator::QpuEmulator(EmulatorOptions options) : options_(std::move(options))
   require(options_.provider == "ionq" || options_.provider == "ibm",
           "--provider '{}' is not one of ionq, ibm", options_.provider);
   require(options_.api_key.size() >= 4, "the emulator's API key must have at least 4 characters");
+  require(options_.noise.noiseless() || options_.max_qubits <= dm::kMaxDensityQubits,
+          "--max-qubits {} is too wide for a noisy emulator: the density-matrix backend holds "
+          "at most {} qubits",
+          options_.max_qubits, dm::kMaxDensityQubits);
 }
 
 QpuEmulator::~QpuEmulator() = default;
@@ -255,7 +260,9 @@ void QpuEmulator::advance(Job& job) {
   }
   BackendOptions o;
   o.threads = 1;
-  const auto backend = make_backend("statevector", o);
+  o.noise = options_.noise;
+  const auto backend =
+      make_backend(options_.noise.noiseless() ? "statevector" : "density-matrix", o);
   for (size_t k = 0; k < job.circuits.size(); ++k) {
     job.samples.push_back(backend->sample(job.circuits[k], {}, job.shots, job.seed + k));
   }

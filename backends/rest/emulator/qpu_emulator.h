@@ -1,6 +1,7 @@
 #pragma once
 /// A cloud QPU on loopback: IonQ v0.4 or IBM Qiskit Runtime routes, jobs executed with shots on
-/// the statevector backend and moved through queued and running states over a few polls, auth
+/// the statevector backend (or, given a noise model, the density-matrix backend with it, to
+/// preview a noisy device) and moved through queued and running states over a few polls, auth
 /// checked, and faults injected on demand so clients are tested against every failure the issue
 /// lists.
 ///
@@ -26,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/density_matrix/channels.h"
 #include "backends/rest/emulator/http_server.h"
 #include "backends/rest/qpu_provider.h"
 #include "framework/circuit.h"
@@ -40,6 +42,9 @@ struct EmulatorOptions {
   uint64_t seed = 1;
   double stall_s = 30;
   double token_lifetime_s = 3600;
+  /// Noiseless: the statevector backend. Otherwise the density-matrix backend applies it after
+  /// every gate and to the readout, and max_qubits may be at most dm::kMaxDensityQubits.
+  dm::NoiseModel noise{};
 };
 
 struct EmulatorStats {
