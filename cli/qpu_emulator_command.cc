@@ -74,7 +74,7 @@ int run_qpu_emulator(const std::vector<std::string>& args) {
   rest::QpuEmulator emulator(o);
   emulator.add_faults(faults);
   rest::HttpServer server([&](const rest::ServerRequest& r) { return emulator.handle(r); }, port);
-  rest::install_interrupt_handler();
+  const rest::InterruptScope interrupts;
   fmt::print("listening on http://127.0.0.1:{} ({} protocol, noise: {})\n", server.port(),
              o.provider, o.noise.describe());
   std::fflush(stdout);

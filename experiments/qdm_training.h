@@ -69,6 +69,10 @@ struct QdmSettings : TrainSettings {
   int threads = 0;
   dm::NoiseModel noise;         ///< applied when sampling on the density-matrix backend
   rest::QpuSettings ionq, ibm;  ///< the cloud QPU backends' endpoints and limits
+  /// The settings of cloud QPU backend `name` (ionq or ibm).
+  const rest::QpuSettings& qpu(const std::string& name) const {
+    return name == "ionq" ? ionq : ibm;
+  }
   int steps() const { return schedule.steps(); }
   /// Rows of /params: one per step, or one shared set.
   int snapshots() const { return param_mode == ParamMode::Shared ? 1 : steps(); }

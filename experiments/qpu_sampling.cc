@@ -68,9 +68,7 @@ Generated sample_qdm_shots(const Pipeline& denoiser, const QdmSettings& s,
   require_in_range("sample count", request.count, 1, 100'000);
   const std::string name = request.backend.empty() ? s.backend : request.backend;
   const bool remote = find_backend(name).remote;
-  const int shots = request.shots > 0                 ? request.shots
-                    : name == "ionq" || name == "ibm" ? (name == "ionq" ? s.ionq : s.ibm).shots
-                                                      : 1000;
+  const int shots = request.shots > 0 ? request.shots : remote ? s.qpu(name).shots : 1000;
   require_in_range("--shots", shots, 1, 100'000);
   require(!request.trajectory,
           "--trajectory needs exact states; shots measure only the end of the chain");
@@ -92,7 +90,7 @@ Generated sample_qdm_shots(const Pipeline& denoiser, const QdmSettings& s,
   std::vector<rest::Histogram> counts(request.count);
   Generated g;
   if (remote) {
-    const rest::QpuSettings& qs = name == "ionq" ? s.ionq : s.ibm;
+    const rest::QpuSettings& qs = s.qpu(name);
     require(width <= qs.max_qubits,
             "the reverse chain as one circuit needs {} qubits ({} data + the ancillas and label "
             "registers of {} steps); {}.backend = {} has {} ({}.max_qubits)",
@@ -110,15 +108,9 @@ Generated sample_qdm_shots(const Pipeline& denoiser, const QdmSettings& s,
       std::cout << provider->payload(job.circuits, shots, "DRY-RUN") << "\n";
       throw DryRunComplete{};
     }
-    rest::install_interrupt_handler();
+    const rest::InterruptScope interrupts;
     rest::MemoryJournal scratch;
-    try {
-      counts = rest::run_job(*provider, request.journal ? *request.journal : scratch, job);
-    } catch (...) {
-      rest::restore_interrupt_handler();
-      throw;
-    }
-    rest::restore_interrupt_handler();
+    counts = rest::run_job(*provider, request.journal ? *request.journal : scratch, job);
     g.backend = fmt::format("{} ({}, {} shots)", name, qs.device, shots);
   } else {
     BackendOptions options;
@@ -126,9 +118,10 @@ Generated sample_qdm_shots(const Pipeline& denoiser, const QdmSettings& s,
     options.noise = s.noise;
     const auto backend = make_backend(name, options);
     require(backend->capabilities().shots, "backend {} cannot sample shots", name);
-    require(width <= std::min(backend->capabilities().max_qubits, 26),
+    const int max_width = std::min(backend->capabilities().max_qubits, 26);
+    require(width <= max_width,
             "the reverse chain as one circuit needs {} qubits; backend {} simulates at most {}",
-            width, name, std::min(backend->capabilities().max_qubits, 26));
+            width, name, max_width);
     Progress progress("sample", request.count, "samples/s");
     std::atomic<int> done{0};
     parallel_for(request.count, request.threads > 0 ? request.threads : omp_get_max_threads(),

@@ -12,7 +12,8 @@
 namespace qdm {
 namespace {
 
-constexpr int kMaxChainWires = 63;
+// Circuit holds at most kMaxQubits wires, the simulators' limit.
+constexpr int kMaxChainWires = kMaxQubits;
 
 /// Builds the circuit op by op while tracking which wire holds each logical qubit.
 class ChainBuilder {
@@ -70,19 +71,7 @@ class ChainBuilder {
   ChainCircuit finish() {
     ChainCircuit out;
     out.circuit = Circuit(wires_);
-    for (const Op& op : ops_) {
-      const int count = gate_angle_count(op.kind);
-      const auto a = op.angles;
-      if (gate_qubit_count(op.kind) == 2) {
-        out.circuit.add(op.kind, {op.qubits[0], op.qubits[1]});
-      } else if (count == 0) {
-        out.circuit.add(op.kind, {op.qubits[0]});
-      } else if (count == 1) {
-        out.circuit.add(op.kind, {op.qubits[0]}, {a[0]});
-      } else {
-        out.circuit.add(op.kind, {op.qubits[0]}, {a[0], a[1], a[2]});
-      }
-    }
+    for (const Op& op : ops_) out.circuit.add(op);
     out.data_wires = logical_;
     out.select_wires = select_wires_;
     out.select_values = select_values_;

@@ -20,11 +20,20 @@ Circuit& Circuit::add(GateKind kind, std::initializer_list<int> qubits,
           angles.size());
   Op op{kind, {0, 0}, {}};
   std::copy(qubits.begin(), qubits.end(), op.qubits.begin());
-  for (int q : qubits) require_in_range("qubit index", q, 0, num_qubits_ - 1);
-  require(arity == 1 || op.qubits[0] != op.qubits[1],
-          "gate {} needs two distinct qubits, got {} twice", gate_name(kind), op.qubits[0]);
   std::copy(angles.begin(), angles.end(), op.angles.begin());
-  for (const Angle& a : angles) {
+  return add(op);
+}
+
+Circuit& Circuit::add(const Op& gate) {
+  const int arity = gate_qubit_count(gate.kind), angles = gate_angle_count(gate.kind);
+  Op op{gate.kind, {0, 0}, {}};
+  std::copy_n(gate.qubits.begin(), arity, op.qubits.begin());
+  std::copy_n(gate.angles.begin(), angles, op.angles.begin());
+  for (int k = 0; k < arity; ++k) require_in_range("qubit index", op.qubits[k], 0, num_qubits_ - 1);
+  require(arity == 1 || op.qubits[0] != op.qubits[1],
+          "gate {} needs two distinct qubits, got {} twice", gate_name(op.kind), op.qubits[0]);
+  for (int k = 0; k < angles; ++k) {
+    const Angle& a = op.angles[k];
     if (a.is_parameter()) num_params_ = std::max(num_params_, a.param + 1);
     require(a.param >= -1, "parameter index {} is negative", a.param);
   }

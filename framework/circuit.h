@@ -45,6 +45,8 @@ class Circuit {
   /// Appends a gate; throws std::invalid_argument naming the bad qubit, angle count or index.
   Circuit& add(GateKind kind, std::initializer_list<int> qubits,
                std::initializer_list<Angle> angles = {});
+  /// Appends a gate already laid out as an Op (its unused qubit and angle slots ignored).
+  Circuit& add(const Op& op);
   Circuit& append(const Circuit& other);
   /// A copy whose gate `op` has `angle` in slot `slot` (the parameter-shift rule's way of moving
   /// one occurrence of a shared parameter).

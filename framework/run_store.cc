@@ -4,10 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <ctime>
 
 #include "framework/build_info.h"
 #include "framework/error.h"
+#include "framework/record_stamps.h"
 
 namespace qdm {
 namespace {
@@ -15,15 +15,6 @@ namespace {
 std::string host_name() {
   char name[256] = {0};
   return gethostname(name, sizeof name - 1) == 0 ? name : "unknown";
-}
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
 }
 
 /// Every /train series; all have one row per optimiser step.

@@ -21,6 +21,7 @@
 #include "backends/rest/secrets.h"
 #include "framework/denoisers.h"
 #include "framework/error.h"
+#include "framework/record_stamps.h"
 #include "tests/test_util.h"
 
 namespace qdm::rest {
@@ -67,6 +68,18 @@ struct Loopback {
     for (int k = 0; k < circuits; ++k) request.circuits.push_back(p.transpile(c));
     request.shots = 400;
     return run_job(p, journal, request);
+  }
+  /// The message of the error that `run` ends with; a test failure when it ends without one.
+  template <class Error = DataError>
+  std::string run_error(JobJournal& journal) {
+    auto client = this->client();
+    try {
+      run(*client, journal);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << "the run ended without an error";
+    return "";
   }
   std::unique_ptr<QpuEmulator> emulator;
   std::unique_ptr<HttpServer> server;
@@ -168,27 +181,17 @@ TEST_P(EveryProvider, RetryAfterIsHonoured) {
 TEST_P(EveryProvider, UnknownStatusIsAClearError) {
   Loopback lb(GetParam(), "unknown-status");
   MemoryJournal journal;
-  auto client = lb.client();
-  try {
-    lb.run(*client, journal);
-    FAIL() << "no error";
-  } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown job status '"), std::string::npos) << e.what();
-  }
+  const std::string what = lb.run_error(journal);
+  EXPECT_NE(what.find("unknown job status '"), std::string::npos) << what;
   EXPECT_EQ(lb.emulator->stats().jobs_created, 1);
 }
 
 TEST_P(EveryProvider, FailedJobIsReportedAndJournaled) {
   Loopback lb(GetParam(), "fail");
   MemoryJournal journal;
-  auto client = lb.client();
-  try {
-    lb.run(*client, journal);
-    FAIL() << "no error";
-  } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("failed: "), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("the emulator failed this job"), std::string::npos);
-  }
+  const std::string what = lb.run_error(journal);
+  EXPECT_NE(what.find("failed: "), std::string::npos) << what;
+  EXPECT_NE(what.find("the emulator failed this job"), std::string::npos);
   EXPECT_EQ(journal.load().at(0).status, "failed");
 }
 
@@ -196,14 +199,9 @@ TEST_P(EveryProvider, JobThatNeverFinishesIsCancelledAtTheDeadline) {
   Loopback lb(GetParam(), "never-finishes");
   lb.settings.deadline_s = 1;
   MemoryJournal journal;
-  auto client = lb.client();
   const auto start = std::chrono::steady_clock::now();
-  try {
-    lb.run(*client, journal);
-    FAIL() << "no error";
-  } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("it was cancelled"), std::string::npos) << e.what();
-  }
+  const std::string what = lb.run_error(journal);
+  EXPECT_NE(what.find("it was cancelled"), std::string::npos) << what;
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 5);
   EXPECT_EQ(lb.emulator->stats().cancels, 1);
   EXPECT_EQ(journal.load().at(0).status, "cancelled");
@@ -213,15 +211,8 @@ TEST_P(EveryProvider, ServerThatKeepsFailingEndsWithoutADuplicateJob) {
   Loopback lb(GetParam(), "503@create*20");
   lb.settings.retry.max_attempts = 3;
   MemoryJournal journal;
-  auto client = lb.client();
-  try {
-    lb.run(*client, journal);
-    FAIL() << "no error";
-  } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("did not confirm the job after 3 attempts"),
-              std::string::npos)
-        << e.what();
-  }
+  const std::string what = lb.run_error(journal);
+  EXPECT_NE(what.find("did not confirm the job after 3 attempts"), std::string::npos) << what;
   EXPECT_EQ(lb.emulator->stats().jobs_created, 0);
   // The journal keeps the entry open with its nonce, so --resume can look for it again.
   EXPECT_EQ(journal.load().at(0).status, "submitting");
@@ -232,17 +223,11 @@ TEST_P(EveryProvider, WrongKeyIsRefusedWithoutPrintingIt) {
   setenv("QDM_TEST_WRONG_KEY", "wrong-key-3f9a-secret", 1);
   lb.settings.api_key_env = "QDM_TEST_WRONG_KEY";
   MemoryJournal journal;
-  auto client = lb.client();
-  try {
-    lb.run(*client, journal);
-    FAIL() << "no error";
-  } catch (const DataError& e) {
-    const std::string what = redact(e.what());
-    EXPECT_NE(what.find(GetParam() == "ionq" ? "HTTP 401" : "refused the API key"),
-              std::string::npos)
-        << what;
-    EXPECT_EQ(what.find("wrong-key-3f9a-secret"), std::string::npos);
-  }
+  const std::string what = lb.run_error(journal);
+  EXPECT_EQ(what, redact(what));
+  EXPECT_NE(what.find(GetParam() == "ionq" ? "HTTP 401" : "refused the API key"), std::string::npos)
+      << what;
+  EXPECT_EQ(what.find("wrong-key-3f9a-secret"), std::string::npos);
   EXPECT_EQ(lb.emulator->stats().jobs_created, 0);
 }
 
@@ -251,14 +236,8 @@ TEST_P(EveryProvider, MissingKeyVariableIsNamed) {
   lb.settings.api_key_env = "QDM_TEST_UNSET_KEY_VARIABLE";
   unsetenv("QDM_TEST_UNSET_KEY_VARIABLE");
   MemoryJournal journal;
-  auto client = lb.client();
-  try {
-    lb.run(*client, journal);
-    FAIL() << "no error";
-  } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("QDM_TEST_UNSET_KEY_VARIABLE is not set"),
-              std::string::npos);
-  }
+  const std::string what = lb.run_error<std::invalid_argument>(journal);
+  EXPECT_NE(what.find("QDM_TEST_UNSET_KEY_VARIABLE is not set"), std::string::npos);
   EXPECT_TRUE(journal.load().empty());
 }
 
@@ -347,13 +326,8 @@ TEST(IbmToken, ExpiredTokenIsRenewedOnce) {
 TEST(IbmToken, TokenThatStaysInvalidEndsWithHttp401) {
   Loopback lb("ibm", "token-expired@status*5");
   MemoryJournal journal;
-  auto client = lb.client();
-  try {
-    lb.run(*client, journal);
-    FAIL() << "no error";
-  } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("HTTP 401"), std::string::npos) << e.what();
-  }
+  const std::string what = lb.run_error(journal);
+  EXPECT_NE(what.find("HTTP 401"), std::string::npos) << what;
   EXPECT_EQ(lb.emulator->stats().per_route.at("token"), 2);  // renewed once, not in a loop
 }
 
@@ -369,7 +343,7 @@ struct CrashedRun {
     JobRecord crashed;
     crashed.provider = provider;
     crashed.nonce = nonce;
-    crashed.fingerprint = fingerprint(client->payload(request.circuits, 400, ""));
+    crashed.fingerprint = stable_hash(client->payload(request.circuits, 400, ""));
     crashed.status = "submitting";
     const std::string id =
         client->submit(client->payload(request.circuits, 400, nonce), nonce, Deadline(5));

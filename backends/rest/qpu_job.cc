@@ -9,6 +9,7 @@
 
 #include "backends/rest/secrets.h"
 #include "framework/error.h"
+#include "framework/record_stamps.h"
 
 namespace qdm::rest {
 namespace {
@@ -46,24 +47,9 @@ void MemoryJournal::save(const JobRecord& record) {
   records_.push_back(record);
 }
 
-std::string fingerprint(const std::string& text) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
-  return fmt::format("{:016x}", h);
-}
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::vector<Histogram> run_job(QpuProvider& p, JobJournal& journal, const JobRequest& req) {
   const QpuSettings& s = p.settings();
-  const std::string fp = fingerprint(p.payload(req.circuits, req.shots, ""));
+  const std::string fp = stable_hash(p.payload(req.circuits, req.shots, ""));
   std::optional<JobRecord> pending;
   for (const JobRecord& r : journal.load()) {
     if (!r.finished() && r.fingerprint == fp && r.provider == s.provider) pending = r;

@@ -60,9 +60,4 @@ struct JobRequest {
 std::vector<Histogram> run_job(QpuProvider& provider, JobJournal& journal,
                                const JobRequest& request);
 
-/// FNV-1a 64 of `text` in hex.
-std::string fingerprint(const std::string& text);
-/// The current UTC time, ISO 8601.
-std::string utc_now();
-
 }  // namespace qdm::rest

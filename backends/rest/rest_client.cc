@@ -54,6 +54,10 @@ Deadline::Deadline(double seconds)
                std::chrono::duration<double>(seconds))),
       total_s_(seconds) {}
 
+void Deadline::check() const {
+  if (passed()) throw DeadlineExceeded(fmt::format("the deadline of {:g} s passed", total_s_));
+}
+
 double Deadline::remaining_s() const {
   return std::chrono::duration<double>(end_ - std::chrono::steady_clock::now()).count();
 }
@@ -63,12 +67,12 @@ std::atomic<bool>& interrupt_requested() {
   return flag;
 }
 
-void install_interrupt_handler() {
+InterruptScope::InterruptScope() {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 }
 
-void restore_interrupt_handler() {
+InterruptScope::~InterruptScope() {
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
 }
@@ -90,9 +94,7 @@ void RestClient::wait(double seconds, const Deadline& deadline) {
                          std::chrono::duration<double>(std::max(0.0, seconds)));
   while (std::chrono::steady_clock::now() < until) {
     if (interrupt_requested().load()) throw Interrupted("interrupted (Ctrl-C)");
-    if (deadline.passed()) {
-      throw DeadlineExceeded(fmt::format("the deadline of {:g} s passed", deadline.total_s()));
-    }
+    deadline.check();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (interrupt_requested().load()) throw Interrupted("interrupted (Ctrl-C)");
@@ -109,9 +111,7 @@ double RestClient::retry_delay(int attempt, const HttpResponse* response) {
 
 HttpResponse RestClient::send_idempotent(const HttpRequest& request, const Deadline& deadline) {
   for (int attempt = 1;; ++attempt) {
-    if (deadline.passed()) {
-      throw DeadlineExceeded(fmt::format("the deadline of {:g} s passed", deadline.total_s()));
-    }
+    deadline.check();
     std::optional<HttpResponse> response;
     std::string failure;
     try {
@@ -135,9 +135,7 @@ HttpResponse RestClient::send_idempotent(const HttpRequest& request, const Deadl
 RestClient::CreateResult RestClient::send_create(const HttpRequest& request,
                                                  const Deadline& deadline) {
   for (int attempt = 1;; ++attempt) {
-    if (deadline.passed()) {
-      throw DeadlineExceeded(fmt::format("the deadline of {:g} s passed", deadline.total_s()));
-    }
+    deadline.check();
     std::optional<HttpResponse> response;
     std::string failure;
     try {

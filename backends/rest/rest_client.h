@@ -42,6 +42,8 @@ class Deadline {
   explicit Deadline(double seconds_from_now);
   double remaining_s() const;
   bool passed() const { return remaining_s() <= 0; }
+  /// DeadlineExceeded once it has passed.
+  void check() const;
   double total_s() const { return total_s_; }
 
  private:
@@ -60,11 +62,18 @@ class Interrupted : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Set by the SIGINT/SIGTERM handler that install_interrupt_handler() installs; waits poll it.
+/// Set by the SIGINT/SIGTERM handler that an InterruptScope installs; waits poll it.
 std::atomic<bool>& interrupt_requested();
-void install_interrupt_handler();
-/// Back to the default (terminate) once no remote job is waiting.
-void restore_interrupt_handler();
+
+/// While it lives, SIGINT and SIGTERM set interrupt_requested() instead of terminating, so a
+/// waiting job can be cancelled; afterwards they terminate again.
+class InterruptScope {
+ public:
+  InterruptScope();
+  ~InterruptScope();
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
+};
 
 /// Where progress lines go (already redacted).
 using Logger = std::function<void(const std::string&)>;

@@ -121,15 +121,6 @@ std::string SweepPlan::fingerprint() const {
   return stable_hash(ids);
 }
 
-std::string stable_hash(const std::string& text) {
-  uint64_t h = 14695981039346656037ull;  // the FNV-1a 64 offset basis
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return fmt::format("{:016x}", h);
-}
-
 SweepPlan plan_sweep(const std::string& experiment, const Config& base,
                      const std::vector<SweepAxis>& axes, std::optional<int> random_draws,
                      uint64_t seed) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "framework/config.h"
+#include "framework/record_stamps.h"
 
 namespace qdm {
 
@@ -47,8 +48,5 @@ struct SweepPlan {
 SweepPlan plan_sweep(const std::string& experiment, const Config& base,
                      const std::vector<SweepAxis>& axes, std::optional<int> random_draws,
                      uint64_t seed);
-
-/// 64-bit FNV-1a, as 16 hex digits: stable across machines, compilers and runs.
-std::string stable_hash(const std::string& text);
 
 }  // namespace qdm
