@@ -78,6 +78,40 @@ std::vector<uint64_t> Backend::sample(const Circuit& circuit, std::span<const do
   return sample_impl(circuit, params, shots, seed);
 }
 
+std::vector<uint64_t> Backend::sample(const Program& program, int shots, uint64_t seed,
+                                      std::span<const std::pair<int, int>> stop_unless) const {
+  require_in_range("shot count", shots, 1, 100'000'000);
+  require(program.num_qubits() <= caps_.max_qubits,
+          "backend {} handles at most {} qubits; the program has {}", name_, caps_.max_qubits,
+          program.num_qubits());
+  if (program.is_dynamic() && !caps_.mid_circuit_measurement) {
+    throw UnsupportedError(fmt::format(
+        "backend {} measures only at the end of a circuit; this program measures or resets a "
+        "qubit and then uses it again",
+        name_));
+  }
+  return sample_program_impl(program, shots, seed, stop_unless);
+}
+
+std::vector<uint64_t> Backend::sample_program_impl(const Program& program, int shots, uint64_t seed,
+                                                   std::span<const std::pair<int, int>>) const {
+  // Only terminal measurements (is_dynamic() is false): run the gates, then copy each measured
+  // qubit's bit to its classical bit.
+  Circuit gates(program.num_qubits());
+  std::vector<Measure> measures;
+  for (const Instruction& i : program.instructions()) {
+    if (const Op* op = std::get_if<Op>(&i)) gates.add(*op);
+    if (const Measure* m = std::get_if<Measure>(&i)) measures.push_back(*m);
+  }
+  std::vector<uint64_t> out = sample_impl(gates, {}, shots, seed);
+  for (uint64_t& shot : out) {
+    uint64_t bits = 0;
+    for (const Measure& m : measures) bits |= ((shot >> m.qubit) & 1) << m.clbit;
+    shot = bits;
+  }
+  return out;
+}
+
 std::vector<dm::DensityMatrix> Backend::forward_mixed(const Pipeline& pipeline,
                                                       std::span<const double> params,
                                                       const std::vector<dm::DensityMatrix>& inputs,

@@ -11,7 +11,8 @@
 
 #include "backends/density_matrix/density_matrix.h"
 #include "backends/rest/qpu_settings.h"
-#include "framework/circuit.h"
+#include "framework/circuit/circuit.h"
+#include "framework/circuit/program.h"
 #include "framework/pipeline.h"
 #include "framework/state_batch.h"
 
@@ -23,8 +24,9 @@ struct Capabilities {
   bool exact_states = false;      ///< forward() returns amplitudes
   bool density_matrices = false;  ///< mixed states and noise channels
   bool noise_models = false;
-  bool shots = false;                ///< sample() draws bitstrings
-  bool non_physical_stages = false;  ///< can run ComplexLeakyReLU and friends
+  bool shots = false;                    ///< sample() draws bitstrings
+  bool mid_circuit_measurement = false;  ///< programs may measure or reset and go on
+  bool non_physical_stages = false;      ///< can run ComplexLeakyReLU and friends
   GradientMethod gradient = GradientMethod::None;
   int max_qubits = 0;
   std::vector<std::string> native_gates;  ///< the names the backend runs directly
@@ -96,6 +98,12 @@ class Backend {
   /// `shots` bitstrings (qubit q = bit q) measured after running `circuit` on |0...0>.
   std::vector<uint64_t> sample(const Circuit& circuit, std::span<const double> params, int shots,
                                uint64_t seed) const;
+  /// `shots` runs of `program` from |0...0>, each the bitstring of its classical bits (bit k =
+  /// clbit k). Measurements before the end and resets need `mid_circuit_measurement`. A backend
+  /// may stop a shot that reads, on a bit of `stop_unless` (clbit, value), another value (its
+  /// later bits then read 0): the caller's post-selection rejects it anyway.
+  std::vector<uint64_t> sample(const Program& program, int shots, uint64_t seed,
+                               std::span<const std::pair<int, int>> stop_unless = {}) const;
 
  protected:
   Backend(std::string name, Capabilities caps) : name_(std::move(name)), caps_(std::move(caps)) {}
@@ -108,6 +116,10 @@ class Backend {
                                        const StateBatch& output_cotangent) const = 0;
   virtual std::vector<uint64_t> sample_impl(const Circuit& circuit, std::span<const double> params,
                                             int shots, uint64_t seed) const = 0;
+  /// Defaults to sample_impl for programs that only measure at the end.
+  virtual std::vector<uint64_t> sample_program_impl(
+      const Program& program, int shots, uint64_t seed,
+      std::span<const std::pair<int, int>> stop_unless) const;
   virtual std::vector<dm::DensityMatrix> forward_mixed_impl(
       const Pipeline& pipeline, std::span<const double> params,
       const std::vector<dm::DensityMatrix>& inputs, const EvolveContext& context) const;

@@ -9,10 +9,10 @@
 #include "backends/backend.h"
 #include "cli/commands.h"
 #include "cli/sweep_mpi.h"
-#include "framework/ansatz.h"
 #include "framework/build_info.h"
+#include "framework/circuit/ansatz.h"
+#include "framework/circuit/qasm.h"
 #include "framework/error.h"
-#include "framework/qasm.h"
 #include "framework/rng.h"
 
 namespace po = boost::program_options;

@@ -23,6 +23,7 @@ void print_usage() {
       "  backends   list the backends and what each can do\n"
       "  circuit    build a reference ansatz, export it as OpenQASM and sample it\n"
       "  data       prepare | list: data sets from the system's package registries\n"
+      "  export     a trained run's reverse chains as OpenQASM 3 or IonQ JSON files\n"
       "  train      train a quantum diffusion model into an HDF5 run file\n"
       "  qpu-emulator  serve the IonQ or IBM REST protocol on loopback (jobs run on a simulator)\n"
       "  report     one table (Markdown, CSV) of many runs and their metrics\n"
@@ -38,11 +39,17 @@ void print_usage() {
 int main(int argc, char** argv) {
   qdm::tune_allocator_for_state_batches();
   const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
-      {"analyze", qdm::cli::run_analyze}, {"backends", qdm::cli::run_backends},
-      {"circuit", qdm::cli::run_circuit}, {"report", qdm::cli::run_report},
-      {"data", qdm::cli::run_data},       {"sample", qdm::cli::run_sample},
-      {"sweep", qdm::cli::run_sweep},     {"train", qdm::cli::run_train},
-      {"version", qdm::cli::run_version}, {"qpu-emulator", qdm::cli::run_qpu_emulator},
+      {"analyze", qdm::cli::run_analyze},
+      {"backends", qdm::cli::run_backends},
+      {"circuit", qdm::cli::run_circuit},
+      {"report", qdm::cli::run_report},
+      {"data", qdm::cli::run_data},
+      {"sample", qdm::cli::run_sample},
+      {"export", qdm::cli::run_export},
+      {"sweep", qdm::cli::run_sweep},
+      {"train", qdm::cli::run_train},
+      {"version", qdm::cli::run_version},
+      {"qpu-emulator", qdm::cli::run_qpu_emulator},
   };
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     print_usage();

@@ -222,8 +222,35 @@ static void apply_qpu_config(Config& config, const std::string& path) {
   }
 }
 
+int parse_label(const std::string& label) {
+  if (label == "all") return SampleRequest::kAllLabels;
+  if (label.empty()) return SampleRequest::kNoLabel;
+  int value = -1;
+  const auto [end, ec] = std::from_chars(label.data(), label.data() + label.size(), value);
+  require(ec == std::errc() && end == label.data() + label.size() && value >= 0,
+          "--label '{}' is not allowed: a label number or all expected", label);
+  return value;
+}
+
+Config sampling_config(const RunFile& run, const Experiment& experiment,
+                       const std::string& qpu_config, const std::vector<std::string>& sets) {
+  Config config(experiment.schema());
+  config.apply_ini(run.attribute("config"), "the run file's config");
+  if (!qpu_config.empty()) apply_qpu_config(config, qpu_config);
+  for (const std::string& s : sets) {
+    // The model is the trained one; only the noise it is sampled under and where it runs may
+    // change.
+    require(s.rfind("noise.", 0) == 0 || is_qpu_key(s.substr(0, s.find('='))),
+            "--set {}: only noise.*, qpu.*, ionq.* and ibm.* keys can change at sampling time (the "
+            "rest describe the trained model)",
+            s);
+    config.set_assignment(s);
+  }
+  return config;
+}
+
 int run_sample(const std::vector<std::string>& args) {
-  std::string run_path, png, backend, label, qpu_config;
+  std::string run_path, png, backend, label, qpu_config, device_file;
   std::vector<std::string> sets;
   SampleRequest request;
   int scale = 4;
@@ -243,6 +270,9 @@ int run_sample(const std::vector<std::string>& args) {
       "cloud QPUs: fetch the unfinished job recorded in the run's /jobs instead of "
       "submitting a new one")(
       "dry-run", "cloud QPUs: print the job payload and its gate counts; send nothing")(
+      "device", po::value(&device_file),
+      "ibm with --dry-run: transpile for this device (conf_NAME.json or props_NAME.json, the "
+      "pair side by side) instead of reading it from the API")(
       "qpu-config", po::value(&qpu_config),
       "INI file of [qpu], [ionq] and [ibm] keys (endpoints, device, deadline); --set overrides")(
       "set", po::value(&sets)->composing(),
@@ -258,7 +288,7 @@ int run_sample(const std::vector<std::string>& args) {
   if (vm.count("help")) {
     std::cout << "usage: qdm sample --run RUN.h5 --count N [--png FILE] [--trajectory]\n"
                  "       qdm sample --run RUN.h5 --backend ionq|ibm --shots S [--qpu-config FILE]\n"
-                 "                  [--dry-run | --resume]\n\n"
+                 "                  [--dry-run [--device CONF.json] | --resume]\n\n"
                  "Generates samples from noise through the trained reverse chain and stores them\n"
                  "in the run file as /samples/NNN (earlier sets are kept). With --shots, or on a\n"
                  "cloud QPU, each sample's chain runs as one circuit and its image is estimated\n"
@@ -277,32 +307,16 @@ int run_sample(const std::vector<std::string>& args) {
   request.resume = vm.count("resume") > 0;
   request.dry_run = vm.count("dry-run") > 0;
   require_in_range("--shots", request.shots, 0, 100'000);
-  if (label == "all") {
-    request.label = SampleRequest::kAllLabels;
-  } else if (!label.empty()) {
-    int value = -1;
-    const auto [end, ec] = std::from_chars(label.data(), label.data() + label.size(), value);
-    require(ec == std::errc() && end == label.data() + label.size() && value >= 0,
-            "--label '{}' is not allowed: a label number or all expected", label);
-    request.label = value;
-  }
+  request.label = parse_label(label);
   request.backend = backend;
+  request.device_file = device_file;
+  require(device_file.empty() || request.dry_run,
+          "--device applies to --dry-run: a real job reads the device's current configuration "
+          "and calibration from the provider");
 
   RunFile run = RunFile::open(run_path, true);
-  const std::string name = run.attribute("experiment");
-  const auto experiment = make_experiment(name);
-  Config config(experiment->schema());
-  config.apply_ini(run.attribute("config"), "the run file's config");
-  if (!qpu_config.empty()) apply_qpu_config(config, qpu_config);
-  for (const std::string& s : sets) {
-    // The model is the trained one; only the noise it is sampled under and where it runs may
-    // change.
-    require(s.rfind("noise.", 0) == 0 || is_qpu_key(s.substr(0, s.find('='))),
-            "--set {}: only noise.*, qpu.*, ionq.* and ibm.* keys can change at sampling time (the "
-            "rest describe the trained model)",
-            s);
-    config.set_assignment(s);
-  }
+  const auto experiment = make_experiment(run.attribute("experiment"));
+  const Config config = sampling_config(run, *experiment, qpu_config, sets);
   RunFileJournal journal(run);
   request.journal = &journal;
   SampleSet samples;

@@ -37,6 +37,13 @@ struct TrainOutcome {
   double final_loss = 0;
 };
 
+/// `qdm export`: the chains of a sample request as circuit files instead of samples.
+struct ChainExport {
+  std::string format;       ///< qasm3 or ionq-json
+  std::string out_dir;      ///< created if missing; must hold no earlier export
+  std::string device_file;  ///< qasm3: transpile to this IBM device's ISA; empty: logical circuits
+};
+
 struct SampleRequest {
   int count = 64;
   /// Conditioned models: this label for every sample, or kAllLabels for equal shares of each label
@@ -54,12 +61,20 @@ struct SampleRequest {
   int shots = 0;
   bool resume = false;   ///< cloud QPUs: fetch the journal's unfinished job instead of submitting
   bool dry_run = false;  ///< cloud QPUs: print the payload and gate counts, send nothing
+  /// IBM dry runs: the device from its configuration / properties files instead of the API.
+  std::string device_file;
+  /// Set by `qdm export`: write the chains as files (export_chains) instead of sampling.
+  const ChainExport* chain_export = nullptr;
   rest::JobJournal* journal = nullptr;  ///< where cloud jobs are recorded (the run file's /jobs)
 };
 
 /// For models without a circuit to measure (classical networks, the mixed QDM's density
 /// matrices): refuses the shot-only flags, naming `what`.
 inline void require_exact_sampling(const SampleRequest& request, const char* what) {
+  if (request.chain_export) {
+    throw std::invalid_argument(std::string("qdm export applies to the pixel and latent QDMs; ") +
+                                what + " has no circuit to export");
+  }
   if (request.shots > 0 || request.dry_run || request.resume) {
     throw std::invalid_argument(
         std::string("--shots, --dry-run and --resume apply to the pixel and "

@@ -126,6 +126,7 @@ QdmSettings read_qdm_settings(const Config& c) {
   s.noise.readout_error = c.get_real("noise.readout_error");
   s.ionq = read_qpu_settings(c, "ionq");
   s.ibm = read_qpu_settings(c, "ibm");
+  s.chain_circuit = c.get_text("qpu.circuit");
   return s;
 }
 
@@ -350,6 +351,7 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
 Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const ParamSnapshots& params,
                      const SampleRequest& request) {
   const std::string backend_name = request.backend.empty() ? s.backend : request.backend;
+  if (request.chain_export) export_chains(denoiser, s, params, request);
   if (request.shots > 0 || find_backend(backend_name).remote) {
     return sample_qdm_shots(denoiser, s, params, request);
   }

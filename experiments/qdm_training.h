@@ -67,8 +67,9 @@ struct QdmSettings : TrainSettings {
   double init_scale = 0.7;
   std::string backend = "statevector";
   int threads = 0;
-  dm::NoiseModel noise;         ///< applied when sampling on the density-matrix backend
-  rest::QpuSettings ionq, ibm;  ///< the cloud QPU backends' endpoints and limits
+  dm::NoiseModel noise;                ///< applied when sampling on the density-matrix backend
+  rest::QpuSettings ionq, ibm;         ///< the cloud QPU backends' endpoints and limits
+  std::string chain_circuit = "auto";  ///< qpu.circuit: auto, dynamic or static
   /// The settings of cloud QPU backend `name` (ionq or ibm).
   const rest::QpuSettings& qpu(const std::string& name) const {
     return name == "ionq" ? ionq : ibm;

@@ -1,10 +1,17 @@
 #include "experiments/qpu_keys.h"
 
+#include "framework/error.h"
+
 namespace qdm {
 
 void add_qpu_keys(ConfigSchema& s) {
   s.integer("qpu.shots", 1000, 1, 100000,
             "cloud QPUs: shots per circuit when qdm sample has no --shots");
+  s.choice("qpu.circuit", "auto", {"auto", "dynamic", "static"},
+           "shot sampling: a chain's circuit reuses its ancilla and label qubits after "
+           "measuring them mid-circuit (dynamic) or takes fresh ones, all measured at the end "
+           "(static); auto: dynamic where the backend measures mid-circuit and resets "
+           "(statevector, IBM devices listing measure and reset), static elsewhere (IonQ)");
   s.real("qpu.poll_interval", 2, 0.01, 3600, "cloud QPUs: seconds between job status polls");
   s.real("qpu.deadline", 3600, 1, 7 * 86400,
          "cloud QPUs: seconds a job may take from submission to results; then it is cancelled");
@@ -25,6 +32,13 @@ void add_qpu_keys(ConfigSchema& s) {
     s.integer(provider + ".max_qubits", d.max_qubits, 1, 1000,
               provider + ": the device's qubit count, checked before submission");
   }
+  s.choice("ionq.noise_model", "ideal",
+           {"ideal", "aria-1", "aria-2", "forte-1", "forte-enterprise-1", "harmony"},
+           "ionq: the simulator's noise (IonQ's depolarising model of that QPU, shot by shot); "
+           "ideal returns exact probabilities. Simulator only: QPUs are noisy by nature");
+  s.boolean("ionq.exact_probabilities", false,
+            "ionq: keep the ideal simulator's exact probabilities as fractional counts p x shots "
+            "instead of drawing the shots from them (seeded multinomial, seed recorded in /jobs)");
   const rest::QpuSettings ibm = rest::default_qpu_settings("ibm");
   s.text("ibm.token_url", ibm.token_url, "ibm: IAM endpoint that trades the API key for a token");
   s.text("ibm.service_crn", "", "ibm: the Qiskit Runtime instance's CRN (Service-CRN header)");
@@ -38,6 +52,17 @@ rest::QpuSettings read_qpu_settings(const Config& c, const std::string& provider
   s.device = c.get_text(provider + ".backend");
   s.api_key_env = c.get_text(provider + ".api_key_env");
   s.max_qubits = static_cast<int>(c.get_int(provider + ".max_qubits"));
+  if (provider == "ionq") {
+    s.noise_model = c.get_text("ionq.noise_model");
+    s.exact_probabilities = c.get_bool("ionq.exact_probabilities");
+    // IonQ's v0.4 backends: the simulator or a QPU named qpu.NAME (qpu.aria-1, qpu.forte-1, ...).
+    require(s.device == "simulator" || (s.device.rfind("qpu.", 0) == 0 && s.device.size() > 4),
+            "ionq.backend '{}' is not simulator or qpu.NAME (e.g. qpu.aria-1, qpu.forte-1)",
+            s.device);
+    require(s.device == "simulator" || s.noise_model == "ideal",
+            "ionq.noise_model = {} applies to the simulator; ionq.backend = {} is a QPU",
+            s.noise_model, s.device);
+  }
   if (provider == "ibm") {
     s.token_url = c.get_text("ibm.token_url");
     s.service_crn = c.get_text("ibm.service_crn");

@@ -5,9 +5,10 @@
 namespace qdm {
 namespace {
 
-const std::vector<std::string> kFields = {"provider",    "device", "base_url", "nonce",
-                                          "fingerprint", "job_id", "status",   "detail",
-                                          "circuits",    "shots",  "created",  "updated"};
+const std::vector<std::string> kFields = {
+    "provider",       "device",           "base_url",     "nonce",   "fingerprint", "job_id",
+    "status",         "detail",           "circuits",     "shots",   "created",     "updated",
+    "device_version", "calibration_date", "circuit_kind", "bit_map", "transpile",   "counts"};
 
 int64_t to_int(const std::map<std::string, std::string>& m, const std::string& key) {
   const auto it = m.find(key);
@@ -35,7 +36,13 @@ void RunFileJournal::save(const rest::JobRecord& r) {
                   {"circuits", std::to_string(r.circuits)},
                   {"shots", std::to_string(r.shots)},
                   {"created", r.created_utc},
-                  {"updated", r.updated_utc}});
+                  {"updated", r.updated_utc},
+                  {"device_version", r.device_version},
+                  {"calibration_date", r.calibration_date},
+                  {"circuit_kind", r.circuit_kind},
+                  {"bit_map", r.bit_map},
+                  {"transpile", r.transpile},
+                  {"counts", r.counts_kind}});
 }
 
 std::vector<rest::JobRecord> RunFileJournal::load() const {
@@ -54,6 +61,12 @@ std::vector<rest::JobRecord> RunFileJournal::load() const {
     r.shots = to_int(m, "shots");
     r.created_utc = text(m, "created");
     r.updated_utc = text(m, "updated");
+    r.device_version = text(m, "device_version");
+    r.calibration_date = text(m, "calibration_date");
+    r.circuit_kind = text(m, "circuit_kind");
+    r.bit_map = text(m, "bit_map");
+    r.transpile = text(m, "transpile");
+    r.counts_kind = text(m, "counts");
     out.push_back(r);
   }
   return out;

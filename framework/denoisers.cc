@@ -1,6 +1,6 @@
 #include "framework/denoisers.h"
 
-#include "framework/ansatz.h"
+#include "framework/circuit/ansatz.h"
 #include "framework/error.h"
 
 namespace qdm {

@@ -11,7 +11,7 @@
 #include <span>
 #include <vector>
 
-#include "framework/circuit.h"
+#include "framework/circuit/circuit.h"
 
 namespace qdm {
 

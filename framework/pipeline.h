@@ -6,7 +6,7 @@
 #include <variant>
 #include <vector>
 
-#include "framework/circuit.h"
+#include "framework/circuit/circuit.h"
 
 namespace qdm {
 

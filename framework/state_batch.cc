@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "framework/circuit.h"
+#include "framework/circuit/circuit.h"
 #include "framework/error.h"
 
 namespace qdm {

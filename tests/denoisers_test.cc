@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "framework/ansatz.h"
+#include "framework/circuit/ansatz.h"
 
 namespace qdm {
 namespace {

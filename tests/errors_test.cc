@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
 #include "backends/statevector/statevector_backend.h"
-#include "framework/ansatz.h"
+#include "framework/circuit/ansatz.h"
+#include "framework/circuit/qasm.h"
 #include "framework/denoisers.h"
-#include "framework/qasm.h"
 
 namespace qdm {
 namespace {

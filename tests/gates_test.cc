@@ -1,4 +1,4 @@
-#include "framework/gates.h"
+#include "framework/circuit/gates.h"
 
 #include <gtest/gtest.h>
 

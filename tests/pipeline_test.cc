@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "backends/statevector/statevector_backend.h"
-#include "framework/ansatz.h"
+#include "framework/circuit/ansatz.h"
 #include "framework/loss.h"
 #include "tests/test_util.h"
 

@@ -1,11 +1,11 @@
-#include "framework/qasm.h"
+#include "framework/circuit/qasm.h"
 
 #include <gtest/gtest.h>
 
 #include <regex>
 #include <sstream>
 
-#include "framework/ansatz.h"
+#include "framework/circuit/ansatz.h"
 #include "tests/test_util.h"
 
 namespace qdm {

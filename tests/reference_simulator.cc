@@ -206,4 +206,48 @@ Vector run_pipeline(const Pipeline& p, std::span<const double> params, const Vec
   return v;
 }
 
+namespace {
+
+void branch(const Program& p, size_t at, const Vector& state, uint64_t bits, double weight,
+            std::map<uint64_t, double>& out) {
+  if (weight < 1e-14) return;
+  const int n = p.num_qubits();
+  const auto& ins = p.instructions();
+  Vector v = state;
+  for (; at < ins.size(); ++at) {
+    if (const Op* op = std::get_if<Op>(&ins[at])) {
+      v = full_gate_matrix(*op, n, {}) * v;
+      continue;
+    }
+    const bool is_measure = std::holds_alternative<Measure>(ins[at]);
+    const int q = is_measure ? std::get<Measure>(ins[at]).qubit : std::get<Reset>(ins[at]).qubit;
+    for (int outcome = 0; outcome < 2; ++outcome) {
+      Vector w = projector(q, outcome, n) * v;
+      const double prob = w.squaredNorm();
+      if (prob * weight < 1e-14) continue;
+      w /= std::sqrt(prob);
+      uint64_t next = bits;
+      if (is_measure) {
+        const int c = std::get<Measure>(ins[at]).clbit;
+        next = (bits & ~(uint64_t{1} << c)) | (static_cast<uint64_t>(outcome) << c);
+      } else if (outcome == 1) {
+        w = embed_1q(textbook_matrix(GateKind::X, {}), q, n) * w;
+      }
+      branch(p, at + 1, w, next, weight * prob, out);
+    }
+    return;
+  }
+  out[bits] += weight;
+}
+
+}  // namespace
+
+std::map<uint64_t, double> program_distribution(const Program& program) {
+  Vector zero = Vector::Zero(size_t{1} << program.num_qubits());
+  zero[0] = 1;
+  std::map<uint64_t, double> out;
+  branch(program, 0, zero, 0, 1.0, out);
+  return out;
+}
+
 }  // namespace qdm::reference

@@ -5,10 +5,13 @@
 
 #include <Eigen/Dense>
 #include <Eigen/SparseCore>
+#include <cstdint>
+#include <map>
 #include <span>
 #include <vector>
 
-#include "framework/circuit.h"
+#include "framework/circuit/circuit.h"
+#include "framework/circuit/program.h"
 #include "framework/pipeline.h"
 
 namespace qdm::reference {
@@ -27,5 +30,10 @@ Matrix run_circuit(const Circuit& c, std::span<const double> params, const Matri
 /// One state through a pipeline; `uniform` is the draw for each SampleMeasure in order.
 Vector run_pipeline(const Pipeline& p, std::span<const double> params, const Vector& state,
                     int label, std::span<const double> uniforms);
+
+/// The exact distribution of a program's classical bits from |0...0>: every measurement branches
+/// on its two outcomes (projector, renormalise), a reset is a measurement whose outcome is
+/// dropped followed by X on 1; branches below 1e-14 are dropped.
+std::map<uint64_t, double> program_distribution(const Program& program);
 
 }  // namespace qdm::reference

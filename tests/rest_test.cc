@@ -1,8 +1,10 @@
 // The REST clients against the QPU emulator over real loopback HTTP (libcurl on one side, sockets
 // on the other), one test per injected fault: each run ends with the right counts or one clear
 // error, within its deadline, with exactly one job created, the journal consistent and no API key
-// in any message. Also the retry arithmetic, secret redaction, and transpilation to each gate set
-// (checked by the reference simulator to 1e-10 up to a global phase). Seeds stated.
+// in any message. The emulator follows the providers' documents: IBM serves a real device's
+// configuration (tests/fixtures/ibm) and fails non-ISA jobs with error 1517; IonQ answers v0.4
+// replies (child_job_ids, exact probabilities on the ideal simulator). Also the retry arithmetic,
+// secret redaction and the wire formats (checked by the reference simulator). Seeds stated.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -10,18 +12,23 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <numbers>
+#include <set>
 
 #include "backends/backend.h"
 #include "backends/density_matrix/density_matrix.h"
 #include "backends/rest/emulator/qpu_emulator.h"
-#include "backends/rest/native_circuit.h"
 #include "backends/rest/qpu_job.h"
 #include "backends/rest/secrets.h"
+#include "backends/rest/wire_formats.h"
+#include "framework/circuit/native_circuit.h"
 #include "framework/denoisers.h"
+#include "framework/device/device.h"
 #include "framework/error.h"
 #include "framework/record_stamps.h"
+#include "framework/transpile/transpile.h"
 #include "tests/test_util.h"
 
 namespace qdm::rest {
@@ -29,13 +36,26 @@ namespace {
 
 constexpr char kKey[] = "test-key-7d1e-never-print";
 
-/// An emulator on a free loopback port and a client configured for it.
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+std::string fixture(const std::string& name) {
+  return std::string(QDM_SOURCE_DIR) + "/tests/fixtures/ibm/" + name;
+}
+
+/// An emulator on a free loopback port and a client configured for it; IBM serves `device`.
 struct Loopback {
   explicit Loopback(const std::string& provider, const std::string& faults = "",
-                    const std::string& noise = "") {
+                    const std::string& noise = "", const std::string& device = "torino") {
     setenv("QDM_TEST_QPU_KEY", kKey, 1);
     EmulatorOptions o;
     o.provider = provider;
+    if (provider == "ibm") {
+      o.device_configuration = read_json(fixture("conf_" + device + ".json"));
+      o.device_properties = read_json(fixture("props_" + device + ".json"));
+    }
     o.api_key = kKey;
     o.polls_to_finish = 3;
     o.stall_s = 10;
@@ -46,6 +66,7 @@ struct Loopback {
     server = std::make_unique<HttpServer>(
         [this](const ServerRequest& r) { return emulator->handle(r); });
     settings = default_qpu_settings(provider);
+    if (provider == "ibm") settings.device = "ibm_" + device;
     settings.base_url = "http://127.0.0.1:" + std::to_string(server->port());
     settings.token_url = settings.base_url + "/identity/token";
     settings.service_crn = "crn:v1:test";
@@ -62,12 +83,16 @@ struct Loopback {
   }
   /// X on qubit 0 and H on qubit 1 of 3: outcomes 0b001 and 0b011, half each.
   std::vector<Histogram> run(QpuProvider& p, JobJournal& journal, int circuits = 2) {
+    return run_job(p, journal, bell_like_request(p, circuits));
+  }
+  static JobRequest bell_like_request(QpuProvider& p, int circuits) {
     Circuit c(3);
     c.add(GateKind::X, {0}).add(GateKind::H, {1});
+    p.load_device(Deadline(10));  // IBM: configuration and properties first
     JobRequest request;
-    for (int k = 0; k < circuits; ++k) request.circuits.push_back(p.transpile(c));
+    request.circuits = p.transpile(std::vector<Program>(circuits, Program::measure_all(c, {})));
     request.shots = 400;
-    return run_job(p, journal, request);
+    return request;
   }
   /// The message of the error that `run` ends with; a test failure when it ends without one.
   template <class Error = DataError>
@@ -178,12 +203,32 @@ TEST_P(EveryProvider, RetryAfterIsHonoured) {
   EXPECT_GE(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 0.9);
 }
 
-TEST_P(EveryProvider, UnknownStatusIsAClearError) {
+TEST_P(EveryProvider, UnknownStatusEndsTheJournalEntryAsFailed) {
+  // A status qdm does not know may be final: the entry must not stay "running" (which would
+  // block the run file and send --resume polling into the same answer).
   Loopback lb(GetParam(), "unknown-status");
   MemoryJournal journal;
   const std::string what = lb.run_error(journal);
-  EXPECT_NE(what.find("unknown job status '"), std::string::npos) << what;
+  EXPECT_NE(what.find("eleporting', which qdm does not know"), std::string::npos) << what;
   EXPECT_EQ(lb.emulator->stats().jobs_created, 1);
+  const JobRecord r = journal.load().at(0);
+  EXPECT_EQ(r.status, "failed");
+  EXPECT_TRUE(r.finished());
+  EXPECT_NE(r.detail.find("eleporting"), std::string::npos) << r.detail;
+}
+
+TEST_P(EveryProvider, CancellationByTheProviderKeepsItsReason) {
+  Loopback lb(GetParam(), "ran-too-long");
+  MemoryJournal journal;
+  const std::string what = lb.run_error(journal);
+  const JobRecord r = journal.load().at(0);
+  EXPECT_EQ(r.status, "cancelled");
+  EXPECT_NE(r.detail.find("exceeded its maximum execution time"), std::string::npos) << r.detail;
+  if (GetParam() == "ibm") {
+    EXPECT_NE(r.detail.find("Cancelled - Ran too long"), std::string::npos) << r.detail;
+  }
+  EXPECT_NE(what.find("cancelled on the provider's side"), std::string::npos) << what;
+  EXPECT_NE(what.find("exceeded its maximum execution time"), std::string::npos) << what;
 }
 
 TEST_P(EveryProvider, FailedJobIsReportedAndJournaled) {
@@ -336,17 +381,13 @@ TEST(IbmToken, TokenThatStaysInvalidEndsWithHttp401) {
 struct CrashedRun {
   CrashedRun(const std::string& provider, const std::string& nonce, bool id_was_stored)
       : lb(provider), client(lb.client()) {
-    Circuit c(3);
-    c.add(GateKind::X, {0}).add(GateKind::H, {1});
-    request.circuits = {client->transpile(c), client->transpile(c)};
-    request.shots = 400;
+    request = Loopback::bell_like_request(*client, 2);
     JobRecord crashed;
     crashed.provider = provider;
     crashed.nonce = nonce;
-    crashed.fingerprint = stable_hash(client->payload(request.circuits, 400, ""));
+    crashed.fingerprint = stable_hash(client->payload(request, ""));
     crashed.status = "submitting";
-    const std::string id =
-        client->submit(client->payload(request.circuits, 400, nonce), nonce, Deadline(5));
+    const std::string id = client->submit(client->payload(request, nonce), nonce, Deadline(5));
     if (id_was_stored) {
       crashed.job_id = id;
       crashed.status = "queued";
@@ -382,12 +423,10 @@ TEST(Journal, ResumeAfterACrashBeforeTheIdFindsTheJobByNonce) {
 TEST(Journal, NonceLookupFollowsIonqPagesPastNewerJobs) {
   CrashedRun run("ionq", "00000000cafef00d", /*id_was_stored=*/false);
   // 250 newer jobs from other clients of the account put ours on the third page of 100.
-  Circuit c(1);
-  c.add(GateKind::X, {0});
+  const JobRequest other = Loopback::bell_like_request(*run.client, 1);
   for (int k = 0; k < 250; ++k) {
     const std::string nonce = fmt::format("{:016x}", k + 1);
-    run.client->submit(run.client->payload({run.client->transpile(c)}, 10, nonce), nonce,
-                       Deadline(5));
+    run.client->submit(run.client->payload(other, nonce), nonce, Deadline(5));
   }
   run.request.resume = true;
   expect_bell_like(run_job(*run.client, run.journal, run.request));
@@ -399,11 +438,10 @@ TEST(Journal, NonceLookupFollowsIonqPagesPastNewerJobs) {
 TEST(EmulatorList, IonqPagesAreNewestFirstAndRefuseABadLimit) {
   Loopback lb("ionq");
   auto client = lb.client();
-  Circuit c(1);
-  c.add(GateKind::X, {0});
+  const JobRequest request = Loopback::bell_like_request(*client, 1);
   for (int k = 0; k < 3; ++k) {
     const std::string nonce = fmt::format("{:016x}", k);
-    client->submit(client->payload({client->transpile(c)}, 10, nonce), nonce, Deadline(5));
+    client->submit(client->payload(request, nonce), nonce, Deadline(5));
   }
   ServerRequest req;
   req.method = "GET";
@@ -472,63 +510,264 @@ TEST(EmulatorFaults, BadSpecsNameTheEntryAndTheChoices) {
   EXPECT_THROW(e.add_faults("429@nowhere"), std::invalid_argument);
 }
 
-/// The unitary of `c` at `params`, column k the image of basis state k.
-reference::Matrix unitary(const Circuit& c, std::span<const double> params) {
-  const size_t dim = size_t{1} << c.num_qubits();
-  const reference::Matrix identity = reference::Matrix::Identity(dim, dim);
-  return reference::run_circuit(c, params, identity);
-}
-
-/// max |b - e^{ig} a| with g fixed by a's largest entry.
-double distance_up_to_phase(const reference::Matrix& a, const reference::Matrix& b) {
-  Eigen::Index r = 0, c = 0;
-  a.cwiseAbs().maxCoeff(&r, &c);
-  const Complex phase = b(r, c) / a(r, c);
-  return (b - phase * a).cwiseAbs().maxCoeff();
-}
-
-TEST(Transpile, IbmBasisAndIonqGatesReproduceRandomCircuits) {
-  Rng rng(71);  // seed
-  for (int n = 1; n <= 4; ++n) {
-    for (int trial = 0; trial < 5; ++trial) {
-      const Circuit c = testing::random_circuit(rng, n, 40);
-      const auto params = testing::random_params(rng, c.num_params());
-      const reference::Matrix want = unitary(c, params);
-      const NativeCircuit ibm = to_ibm_basis(c, params);
-      for (const NativeOp& op : ibm.ops) {
-        EXPECT_TRUE(op.gate == "rz" || op.gate == "sx" || op.gate == "x" || op.gate == "cx");
-      }
-      const NativeCircuit ionq = to_ionq_qis(c, params);
-      EXPECT_LT(distance_up_to_phase(want, unitary(to_ir(ibm), {})), 1e-10) << n;
-      EXPECT_LT(distance_up_to_phase(want, unitary(to_ir(ionq), {})), 1e-10) << n;
-      // Through the wire formats and back, as the emulator reads them.
-      EXPECT_LT(distance_up_to_phase(want, unitary(to_ir(parse_qasm3(to_qasm3(ibm))), {})), 1e-10);
-      EXPECT_LT(
-          distance_up_to_phase(want, unitary(to_ir(parse_ionq_json(to_ionq_json(ionq), n)), {})),
-          1e-10);
-    }
+/// The exact distributions of two programs agree to `tol` on every outcome.
+void expect_same_distribution(const Program& want, const Program& got, double tol,
+                              const std::string& what) {
+  const auto a = reference::program_distribution(want), b = reference::program_distribution(got);
+  std::set<uint64_t> keys;
+  for (const auto& [k, v] : a) keys.insert(k);
+  for (const auto& [k, v] : b) keys.insert(k);
+  for (uint64_t k : keys) {
+    const double x = a.count(k) ? a.at(k) : 0, y = b.count(k) ? b.at(k) : 0;
+    EXPECT_NEAR(x, y, tol) << what << " outcome " << k;
   }
 }
 
-TEST(Transpile, ConsecutiveSingleQubitGatesMergeIntoAtMostTwoSx) {
-  Circuit c(1);
-  for (int k = 0; k < 10; ++k) c.add(GateKind::RX, {0}, {Angle::constant(0.1 * k)});
-  EXPECT_LE(to_ibm_basis(c, {}).gate_counts()["sx"], 2);
-  Circuit z(1);
-  z.add(GateKind::RZ, {0}, {Angle::constant(0.3)}).add(GateKind::T, {0});
-  EXPECT_EQ(to_ibm_basis(z, {}).ops.size(), 1u);  // diagonal: one rz
+TEST(WireFormats, IonqJsonRoundTripsRandomCircuits) {
+  Rng rng(71);  // seed
+  for (int n = 1; n <= 4; ++n) {
+    for (int trial = 0; trial < 4; ++trial) {
+      const Circuit c = testing::random_circuit(rng, n, 30);
+      const Program p = Program::measure_all(c, testing::random_params(rng, c.num_params()));
+      const NativeCircuit ionq = to_ionq_qis(p);
+      NativeCircuit back = parse_ionq_json(to_ionq_json(ionq), n);
+      for (int q = 0; q < n; ++q) back.ops.push_back({"measure", {q}, 0, q});  // IonQ reads all
+      expect_same_distribution(p, to_program(ionq), 1e-10, "ionq");
+      expect_same_distribution(p, to_program(back), 1e-10, "ionq json");
+    }
+  }
+  // The v0.4 OpenAPI's cnot: controls and targets lists.
+  Program cx(2, 2);
+  cx.gate({GateKind::CNOT, {0, 1}, {}});
+  EXPECT_EQ(to_ionq_json(to_ionq_qis(cx))[0].dump(),
+            R"({"controls":[0],"gate":"cnot","targets":[1]})");
 }
 
-TEST(Transpile, EmulatorReadersRefuseWhatTheyDoNotKnow) {
-  EXPECT_THROW(parse_qasm3("OPENQASM 3.0;\nqubit[2] q;\nh q[0];\n"), std::invalid_argument);
+TEST(WireFormats, IonqRefusesDynamicCircuitsAndSaysWhy) {
+  Program p(2, 2);
+  p.gate({GateKind::H, {0, 0}, {}}).measure(0, 0).reset(0).measure(0, 1);
+  try {
+    to_ionq_qis(p);
+    FAIL() << "a dynamic circuit was accepted";
+  } catch (const UnsupportedError& e) {
+    EXPECT_NE(std::string(e.what()).find("no mid-circuit measurement or reset"), std::string::npos);
+  }
+}
+
+TEST(WireFormats, Qasm3RoundTripsPhysicalAndLogicalDynamicCircuits) {
+  Rng rng(73);  // seed
+  const Circuit c = testing::random_circuit(rng, 3, 20);
+  Program p(3, 4);
+  for (Op op : c.ops()) {
+    for (Angle& a : op.angles) a = Angle::constant(a.is_parameter() ? rng.uniform() * 6 : a.value);
+    p.gate(op);
+  }
+  p.measure(1, 3)
+      .reset(1)
+      .gate({GateKind::H, {1, 0}, {}})
+      .measure(0, 0)
+      .measure(1, 1)
+      .measure(2, 2);
+  const std::string logical = logical_qasm3(p, "a comment\non two lines");
+  EXPECT_EQ(logical.rfind("// a comment\n// on two lines\nOPENQASM 3.0;", 0), 0u) << logical;
+  expect_same_distribution(p, to_program(parse_qasm3(logical)), 1e-10, "logical qasm3");
+  // Physical qubits far apart (a device's numbering) read back to the same program.
+  const DeviceTarget torino(load_ibm_device(fixture("conf_torino.json")));
+  const NativeCircuit isa = torino.transpile(p).circuit;
+  const std::string text = to_qasm3(isa);
+  EXPECT_NE(text.find("reset $"), std::string::npos);
+  EXPECT_NE(text.find("= measure $"), std::string::npos);
+  expect_same_distribution(p, to_program(parse_qasm3(text)), 1e-9, "isa qasm3");
+}
+
+TEST(WireFormats, EmulatorReadersRefuseWhatTheyDoNotKnow) {
+  EXPECT_THROW(parse_qasm3("OPENQASM 3.0;\nqubit[2] q;\nfoo q[0];\n"), std::invalid_argument);
   EXPECT_THROW(parse_qasm3("OPENQASM 3.0;\nqubit[2] q;\ncx q[0], q[2];\n"), std::invalid_argument);
-  EXPECT_THROW(parse_qasm3("OPENQASM 3.0;\nqubit[1] q;\nrz(pi) q[0];\n"), std::invalid_argument);
+  EXPECT_THROW(parse_qasm3("OPENQASM 3.0;\nqubit[1] q;\nrz(pie) q[0];\n"), std::invalid_argument);
+  EXPECT_THROW(parse_qasm3("OPENQASM 3.0;\nbit[1] c;\nc[3] = measure $0;\n"),
+               std::invalid_argument);
+  EXPECT_THROW(parse_qasm3("OPENQASM 3.0;\nx $0"), std::invalid_argument);  // no ';'
   EXPECT_THROW(parse_ionq_json(nlohmann::json::parse(R"([{"gate":"zz","targets":[0]}])"), 2),
                std::invalid_argument);
   EXPECT_THROW(parse_ionq_json(nlohmann::json::parse(R"([{"gate":"rx","targets":[0]}])"), 2),
                std::invalid_argument);
   EXPECT_THROW(parse_ionq_json(nlohmann::json::parse(R"([{"gate":"h","targets":[5]}])"), 2),
                std::invalid_argument);
+  EXPECT_THROW(parse_ionq_json(nlohmann::json::parse(R"([{"gate":"cnot","targets":[1]}])"), 2),
+               std::invalid_argument);
+}
+
+/// A payload of one hand-written OpenQASM 3 circuit, as another client might send it.
+JobRequest raw_qasm_request(const std::string& qasm) {
+  JobRequest r;
+  r.circuits.push_back(parse_qasm3(qasm));
+  r.shots = 100;
+  return r;
+}
+
+/// Submits `qasm` to an IBM emulator of `device` and returns how the job ended.
+std::string ibm_verdict(const std::string& device, const std::string& qasm) {
+  Loopback lb("ibm", "", "", device);
+  auto client = lb.client();
+  client->load_device(Deadline(10));
+  MemoryJournal journal;
+  try {
+    run_job(*client, journal, raw_qasm_request(qasm));
+  } catch (const DataError& e) {
+    EXPECT_EQ(journal.load().at(0).status, "failed");
+    return e.what();
+  }
+  return "ran";
+}
+
+TEST(IbmIsa, TheEmulatorFailsNonIsaJobsAsTheServiceDoes) {
+  // What qdm used to send: cx on virtual qubits.
+  const std::string cx =
+      "OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nx q[0];\ncx q[0], q[1];\n"
+      "c[0] = measure q[0];\nc[1] = measure q[1];\n";
+  std::string v = ibm_verdict("torino", cx);
+  EXPECT_NE(v.find("non-ISA circuits"), std::string::npos) << v;
+  EXPECT_NE(v.find("1517"), std::string::npos) << v;
+  EXPECT_NE(v.find("'cx' is not a basis gate"), std::string::npos) << v;
+  // cz between qubits the coupling map does not join (0 and 5 on ibm_torino).
+  v = ibm_verdict("torino", "OPENQASM 3.0;\nbit[1] c;\ncz $0, $5;\nc[0] = measure $0;\n");
+  EXPECT_NE(v.find("no such pair"), std::string::npos) << v;
+  // A cz the calibration marks faulty (error 1 on 96-97).
+  v = ibm_verdict("torino", "OPENQASM 3.0;\nbit[1] c;\ncz $96, $97;\nc[0] = measure $96;\n");
+  EXPECT_NE(v.find("faulty"), std::string::npos) << v;
+  // ibm_brisbane's ECR runs one way only: (1, 0) is listed, (0, 1) is not.
+  v = ibm_verdict("brisbane", "OPENQASM 3.0;\nbit[1] c;\necr $0, $1;\nc[0] = measure $0;\n");
+  EXPECT_NE(v.find("in that direction"), std::string::npos) << v;
+  EXPECT_EQ(ibm_verdict("brisbane", "OPENQASM 3.0;\nbit[1] c;\necr $1, $0;\nc[0] = measure $0;\n"),
+            "ran");
+  // Native gates on coupled qubits, with mid-circuit measurement and reset: runs.
+  EXPECT_EQ(ibm_verdict("torino",
+                        "OPENQASM 3.0;\nbit[2] c;\nsx $0;\ncz $0, $1;\n"
+                        "c[0] = measure $0;\nreset $0;\nx $0;\nc[1] = measure $0;\n"),
+            "ran");
+}
+
+TEST(IbmIsa, TheClientReadsTheDeviceAndRecordsItsCalibration) {
+  for (const std::string device : {"torino", "fez", "brisbane"}) {
+    Loopback lb("ibm", "", "", device);
+    MemoryJournal journal;
+    auto client = lb.client();
+    expect_bell_like(lb.run(*client, journal));
+    const JobRecord r = journal.load().at(0);
+    EXPECT_EQ(r.status, "fetched");
+    EXPECT_EQ(r.device, "ibm_" + device);
+    EXPECT_FALSE(r.device_version.empty());
+    EXPECT_EQ(r.calibration_date.substr(0, 8), "2025-02-") << r.calibration_date;
+    EXPECT_EQ(lb.emulator->stats().per_route.at("backend"), 2);  // configuration + properties
+  }
+}
+
+TEST(IbmIsa, AnUnknownBackendIsNamed) {
+  Loopback lb("ibm");
+  lb.settings.device = "ibm_nowhere";
+  auto client = lb.client();
+  try {
+    client->load_device(Deadline(10));
+    FAIL() << "no error";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("HTTP 404"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("ibm_nowhere"), std::string::npos) << e.what();
+  }
+}
+
+/// H on each of 8 qubits: 256 outcomes of probability 1/256, fewer than 0.5 / 100 shots each.
+JobRequest uniform_request(QpuProvider& p, int shots, int circuits = 1) {
+  Circuit c(8);
+  for (int q = 0; q < 8; ++q) c.add(GateKind::H, {q});
+  JobRequest r;
+  r.circuits = p.transpile(std::vector<Program>(circuits, Program::measure_all(c, {})));
+  r.shots = shots;
+  return r;
+}
+
+TEST(IonqResults, IdealSimulatorProbabilitiesBecomeSeededShots) {
+  // IonQ's ideal simulator answers exact probabilities; rounding p x shots would drop every
+  // outcome (1/256 x 100 < 0.5). Drawn as a seeded multinomial they are shots again.
+  Loopback lb("ionq");
+  auto client = lb.client();
+  MemoryJournal journal;
+  JobRequest r = uniform_request(*client, 100);
+  r.sampling_seed = 5;
+  const Histogram a = run_job(*client, journal, r).at(0);
+  double total = 0;
+  for (const auto& [bits, n] : a) {
+    EXPECT_EQ(n, std::round(n));
+    total += n;
+  }
+  EXPECT_EQ(total, 100);
+  EXPECT_GT(a.size(), 50u);  // ~82 distinct outcomes expected in 100 draws from 256
+  EXPECT_NE(client->counts_kind().find("seed 5"), std::string::npos) << client->counts_kind();
+  EXPECT_NE(journal.load().at(0).counts_kind.find("multinomial"), std::string::npos);
+  // The same seed draws the same shots; another seed others.
+  MemoryJournal j2, j3;
+  EXPECT_EQ(run_job(*client, j2, r).at(0), a);
+  r.sampling_seed = 6;
+  EXPECT_NE(run_job(*client, j3, r).at(0), a);
+  // Exact mode keeps p x shots: 100 / 256 for every outcome.
+  MemoryJournal j4;
+  r.exact_counts = true;
+  const Histogram exact = run_job(*client, j4, r).at(0);
+  ASSERT_EQ(exact.size(), 256u);
+  for (const auto& [bits, n] : exact) EXPECT_NEAR(n, 100.0 / 256, 1e-9);
+  EXPECT_NE(client->counts_kind().find("exact probabilities"), std::string::npos);
+}
+
+TEST(IonqResults, MultiCircuitJobsReadChildJobIdsAndTheV03Name) {
+  for (const std::string fault : {"", "legacy-children@any*100"}) {
+    Loopback lb("ionq", fault);
+    auto client = lb.client();
+    MemoryJournal journal;
+    const auto counts = run_job(*client, journal, uniform_request(*client, 200, 3));
+    ASSERT_EQ(counts.size(), 3u) << fault;
+    for (const Histogram& h : counts) {
+      double total = 0;
+      for (const auto& [bits, n] : h) total += n;
+      EXPECT_EQ(total, 200) << fault;
+    }
+    EXPECT_EQ(journal.load().at(0).status, "fetched") << fault;
+  }
+}
+
+TEST(IonqResults, NoiseModelJobsReturnTheirShots) {
+  Loopback lb("ionq");
+  lb.settings.noise_model = "aria-1";
+  auto client = lb.client();
+  MemoryJournal journal;
+  JobRequest r = Loopback::bell_like_request(*client, 1);
+  EXPECT_NE(client->payload(r, "n").find(R"("noise":{"model":"aria-1")"), std::string::npos);
+  const Histogram h = run_job(*client, journal, r).at(0);
+  double total = 0, wrong = 0;
+  for (const auto& [bits, n] : h) {
+    total += n;
+    if (bits != 0b001 && bits != 0b011) wrong += n;
+  }
+  EXPECT_EQ(total, 400);
+  EXPECT_EQ(client->counts_kind(), "shots");
+  // Depolarising at aria-1's rates: a few percent of shots at most land elsewhere.
+  EXPECT_LT(wrong, 40);
+}
+
+TEST(IonqPayload, TheBitMapTravelsInMetadataValuesOfAtMost400Characters) {
+  Loopback lb("ionq");
+  auto client = lb.client();
+  JobRequest r = Loopback::bell_like_request(*client, 1);
+  for (int k = 0; k < 100; ++k) r.bit_map += fmt::format("{}{}=label/3/1=1", k ? " " : "", k);
+  const auto body = nlohmann::json::parse(client->payload(r, "abc"));
+  std::string joined;
+  for (const auto& [key, value] : body["metadata"].items()) {
+    EXPECT_LE(value.get<std::string>().size(), 400u) << key;
+    if (key.rfind("qdm_bits", 0) != 0) continue;
+    if (!joined.empty()) joined += ' ';
+    joined += value.get<std::string>();
+  }
+  EXPECT_EQ(joined, r.bit_map);
+  MemoryJournal journal;
+  expect_bell_like(run_job(*client, journal, r), 1);  // the emulator accepts it as IonQ would
 }
 
 }  // namespace

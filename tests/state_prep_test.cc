@@ -1,7 +1,7 @@
 // State preparation by uniformly controlled rotations: the circuit run on |0...0> by the dense
 // reference simulator gives the requested state up to a global phase to 1e-10, for random complex
 // states of 1..7 qubits, real non-negative images, and vectors with zeros; seeds stated.
-#include "framework/state_prep.h"
+#include "framework/circuit/state_prep.h"
 
 #include <gtest/gtest.h>
 

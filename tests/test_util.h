@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "framework/circuit.h"
+#include "framework/circuit/circuit.h"
 #include "framework/rng.h"
 #include "framework/state_batch.h"
 #include "tests/reference_simulator.h"

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "backends/density_matrix/channels.h"
-#include "framework/circuit.h"
+#include "framework/circuit/circuit.h"
 
 namespace qdm::dm {
 

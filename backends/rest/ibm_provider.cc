@@ -1,13 +1,18 @@
-// IBM Qiskit Runtime REST API: an IAM access token from the API key, then sampler jobs of
-// OpenQASM 3 circuits in the backend's basis (rz, sx, x, cx), each result register's samples as
-// hex bitstrings (bit q = qubit q).
+// IBM Qiskit Runtime REST API: an IAM access token from the API key; the backend's configuration
+// and properties (GET /api/v1/backends/{name}/configuration and /properties) before any circuit
+// is built, because since March 2024 the service runs only ISA circuits (the device's basis gates
+// on physical qubits its coupling map connects; error 1517 otherwise); then sampler jobs of
+// OpenQASM 3 ISA circuits, dynamic (measure and reset mid-circuit) where the configuration lists
+// both, and the result register's samples as hex bitstrings (bit k = classical bit k).
 #include <fmt/format.h>
 
 #include <chrono>
+#include <optional>
 
 #include "backends/rest/json_fields.h"
 #include "backends/rest/qpu_provider.h"
 #include "backends/rest/secrets.h"
+#include "backends/rest/wire_formats.h"
 #include "framework/error.h"
 
 namespace qdm::rest {
@@ -24,15 +29,68 @@ class IbmProvider : public QpuProvider {
             "ibm.service_crn is empty: set it to your Qiskit Runtime instance's CRN");
   }
 
-  NativeCircuit transpile(const Circuit& circuit) const override {
-    return to_ibm_basis(circuit, {});
+  void load_device(const Deadline& deadline) override {
+    const std::string base = "/api/v1/backends/" + url_escape(settings_.device);
+    const nlohmann::json conf = fetch_json("GET", base + "/configuration", deadline);
+    const nlohmann::json props = fetch_json("GET", base + "/properties", deadline);
+    try {
+      set_device(Device::from_ibm_json(conf, props));
+    } catch (const DataError& e) {
+      throw DataError(fmt::format("IBM GET {}/...: {}", base, e.what()));
+    }
+    client_.log(fmt::format("IBM: {} (version {}, calibrated {}): {} qubits, {} on {} pairs",
+                            settings_.device, target_->device().version(),
+                            target_->device().calibration_date(), target_->device().num_qubits(),
+                            target_->device().two_qubit_gate(), target_->device().edges().size()));
   }
 
-  std::string payload(const std::vector<NativeCircuit>& circuits, int shots,
-                      const std::string& nonce) const override {
-    require(!circuits.empty(), "a job needs at least one circuit");
+  void set_device(const Device& device) override {
+    if (device.name() != settings_.device) {
+      throw DataError(fmt::format("the device description is of '{}', but ibm.backend is '{}'",
+                                  device.name(), settings_.device));
+    }
+    target_.emplace(device);
+  }
+
+  const Device* device() const override { return target_ ? &target_->device() : nullptr; }
+
+  bool dynamic_circuits() const override {
+    return target().device().supports("measure") && target().device().supports("reset");
+  }
+
+  std::vector<NativeCircuit> transpile(const std::vector<Program>& programs,
+                                       TranspileReport* report) const override {
+    require(!programs.empty(), "a job needs at least one circuit");
+    const DeviceTarget& t = target();
+    for (const Program& p : programs) {
+      if (p.is_dynamic() && !dynamic_circuits()) {
+        throw UnsupportedError(fmt::format(
+            "{}'s configuration lists no mid-circuit measure and reset (supported instructions); "
+            "sample with fresh qubits instead (qpu.circuit = static)",
+            settings_.device));
+      }
+      require(p.num_qubits() <= t.device().num_qubits(), "the circuit needs {} qubits; {} has {}",
+              p.num_qubits(), settings_.device, t.device().num_qubits());
+    }
+    // Every chain of a job has the same two-qubit gates, so one layout serves them all.
+    BatchTranspiled batch = transpile_batch(t, programs);
+    if (report) {
+      report->per_circuit = batch.mean;
+      report->layout.clear();
+      for (size_t l = 0; l < batch.layout.initial.size(); ++l) {
+        report->layout += fmt::format("{}{}->{}", l ? " " : "", l, batch.layout.initial[l]);
+      }
+    }
+    return std::move(batch.circuits);
+  }
+
+  std::string payload(const JobRequest& r, const std::string& nonce) const override {
+    require(!r.circuits.empty(), "a job needs at least one circuit");
     nlohmann::json pubs = nlohmann::json::array();
-    for (const NativeCircuit& c : circuits) pubs.push_back({to_qasm3(c), nullptr, shots});
+    for (size_t k = 0; k < r.circuits.size(); ++k) {
+      const std::string comment = k < r.comments.size() ? r.comments[k] : "";
+      pubs.push_back({to_qasm3(r.circuits[k], comment), nullptr, r.shots});
+    }
     const nlohmann::json body = {{"program_id", "sampler"},
                                  {"backend", settings_.device},
                                  {"tags", {"qdm-" + nonce}},
@@ -62,27 +120,40 @@ class IbmProvider : public QpuProvider {
     const nlohmann::json& state = field(job, "state", where);
     JobStatus s;
     s.raw = string_field(state, "status", where);
+    // The reason and its code (https://ibm.biz/error_codes), as the service gives them.
+    if (state.contains("reason") && state["reason"].is_string()) s.reason = state["reason"];
+    if (state.contains("reason_code") && !state["reason_code"].is_null()) {
+      s.reason +=
+          fmt::format("{}(code {})", s.reason.empty() ? "" : " ",
+                      state["reason_code"].is_string() ? state["reason_code"].get<std::string>()
+                                                       : state["reason_code"].dump());
+    }
     if (s.raw == "Queued") {
       s.state = JobState::Queued;
     } else if (s.raw == "Running") {
       s.state = JobState::Running;
     } else if (s.raw == "Completed") {
       s.state = JobState::Completed;
-    } else if (s.raw == "Cancelled") {
+    } else if (s.raw.rfind("Cancelled", 0) == 0) {  // also "Cancelled - Ran too long"
       s.state = JobState::Cancelled;
+      if (s.reason.empty() && s.raw != "Cancelled") s.reason = s.raw;
     } else if (s.raw == "Failed") {
       s.state = JobState::Failed;
-      s.failure = state.value("reason", std::string("no reason given"));
+      if (s.reason.empty()) s.reason = "no reason given";
     } else {
-      throw DataError(fmt::format(
-          "{}: unknown job status '{}' (expected Queued, Running, Completed, Failed or Cancelled)",
-          where, s.raw));
+      // A status this client does not know may be final: end the entry rather than poll forever.
+      s.state = JobState::Failed;
+      s.reason = fmt::format(
+          "IBM reported status '{}', which qdm does not know (Queued, Running, Completed, "
+          "Cancelled, Failed); the job is taken as failed{}",
+          s.raw, s.reason.empty() ? "" : ": " + s.reason);
     }
     return s;
   }
 
-  std::vector<Histogram> results(const std::string& id, int circuits, int,
+  std::vector<Histogram> results(const std::string& id, const JobRequest& request,
                                  const Deadline& deadline) override {
+    const int circuits = static_cast<int>(request.circuits.size());
     const std::string where = "IBM GET /api/v1/jobs/" + id + "/results";
     const nlohmann::json reply = fetch_json("GET", "/api/v1/jobs/" + id + "/results", deadline);
     const nlohmann::json& list = field(reply, "results", where);
@@ -172,8 +243,16 @@ class IbmProvider : public QpuProvider {
     client_.log(fmt::format("IBM: access token obtained (valid {:.0f} s)", seconds));
   }
 
+  const DeviceTarget& target() const {
+    if (!target_) {
+      throw std::logic_error("IBM circuits are built for a device: call load_device() first");
+    }
+    return *target_;
+  }
+
   std::string token_;
   std::chrono::steady_clock::time_point token_expiry_{};
+  std::optional<DeviceTarget> target_;
 };
 
 }  // namespace

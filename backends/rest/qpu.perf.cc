@@ -1,14 +1,19 @@
-// qdm-bench: how fast a sampling request becomes wire payloads (issue 7): each sample's reverse
-// chain compiled to one circuit (state preparation + T denoisers, fresh ancillas), transpiled to
-// IBM's basis and written as OpenQASM 3, or to IonQ's JSON gates; and the simulator's shot
-// sampling of one such circuit, the reference the hardware path is compared with.
+// qdm-bench: how fast a sampling request becomes wire payloads (issues 7, 17): each sample's
+// reverse chain compiled to one circuit (state preparation + T denoisers), transpiled to
+// ibm_torino's ISA on the layout a job chooses once and written as OpenQASM 3, or to IonQ's JSON
+// gates (static: fresh ancillas); and the simulator's shot sampling of one such circuit, static or
+// dynamic (mid-circuit measurement, branch by branch), the reference the hardware path is
+// compared with.
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 
 #include "backends/backend.h"
-#include "backends/rest/native_circuit.h"
-#include "framework/chain_circuit.h"
+#include "backends/rest/wire_formats.h"
+#include "framework/circuit/chain_circuit.h"
 #include "framework/denoisers.h"
+#include "framework/device/device.h"
 #include "framework/rng.h"
+#include "framework/transpile/transpile.h"
 
 namespace qdm {
 namespace {
@@ -30,27 +35,29 @@ struct Chain {
     }
     for (auto& z : noise) z /= std::sqrt(norm);
   }
-  ChainCircuit compile() const {
-    return compile_reverse_chain(p, {steps.begin(), steps.end()}, noise, -1);
+  ChainCircuit compile(ChainWiring wiring = ChainWiring::Fresh) const {
+    return compile_reverse_chain(p, {steps.begin(), steps.end()}, noise, -1, wiring);
   }
 };
 
 void chain_to_qasm(benchmark::State& state) {
   const Chain chain(static_cast<int>(state.range(0)));
+  const DeviceTarget torino(load_ibm_device(QDM_SOURCE_DIR "/tests/fixtures/ibm/conf_torino.json"));
+  const Layout layout = torino.choose_layout(chain.compile(ChainWiring::Reuse).program);
   for (auto _ : state) {
-    const ChainCircuit c = chain.compile();
-    const std::string qasm = rest::to_qasm3(rest::to_ibm_basis(c.circuit, {}));
+    const ChainCircuit c = chain.compile(ChainWiring::Reuse);
+    const std::string qasm = rest::to_qasm3(torino.transpile(c.program, layout).circuit);
     benchmark::DoNotOptimize(qasm.data());
   }
   state.SetItemsProcessed(state.iterations());
-  state.SetLabel("latent chain -> IBM OpenQASM 3; items = circuits");
+  state.SetLabel("latent chain (dynamic) -> ibm_torino ISA OpenQASM 3; items = circuits");
 }
 
 void chain_to_ionq(benchmark::State& state) {
   const Chain chain(static_cast<int>(state.range(0)));
   for (auto _ : state) {
     const ChainCircuit c = chain.compile();
-    const std::string json = rest::to_ionq_json(rest::to_ionq_qis(c.circuit, {})).dump();
+    const std::string json = rest::to_ionq_json(rest::to_ionq_qis(c.program)).dump();
     benchmark::DoNotOptimize(json.data());
   }
   state.SetItemsProcessed(state.iterations());
@@ -59,22 +66,28 @@ void chain_to_ionq(benchmark::State& state) {
 
 void chain_shots(benchmark::State& state) {
   const Chain chain(static_cast<int>(state.range(0)));
-  const ChainCircuit c = chain.compile();
+  const bool dynamic = state.range(1) != 0;
+  const ChainCircuit c = chain.compile(dynamic ? ChainWiring::Reuse : ChainWiring::Fresh);
   BackendOptions o;
   o.threads = 1;
   const auto backend = make_backend("statevector", o);
   uint64_t seed = 1;
   for (auto _ : state) {
-    auto shots = backend->sample(c.circuit, {}, 2000, seed++);
+    auto shots = backend->sample(c.program, 2000, seed++);
     benchmark::DoNotOptimize(shots.data());
   }
   state.SetItemsProcessed(state.iterations() * 2000);
-  state.SetLabel("latent chain on statevector, 1 thread; items = shots");
+  state.SetLabel(fmt::format("latent chain ({}, {} qubits) on statevector, 1 thread; items = shots",
+                             dynamic ? "dynamic" : "static", c.width()));
 }
 
 BENCHMARK(chain_to_qasm)->Name("qpu/chain-to-qasm3")->Arg(8)->Unit(benchmark::kMillisecond);
 BENCHMARK(chain_to_ionq)->Name("qpu/chain-to-ionq-json")->Arg(8)->Unit(benchmark::kMillisecond);
-BENCHMARK(chain_shots)->Name("qpu/chain-shots")->Arg(8)->Unit(benchmark::kMillisecond);
+BENCHMARK(chain_shots)
+    ->Name("qpu/chain-shots")
+    ->Args({8, 0})
+    ->Args({8, 1})
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace qdm

@@ -47,9 +47,14 @@ void MemoryJournal::save(const JobRecord& record) {
   records_.push_back(record);
 }
 
-std::vector<Histogram> run_job(QpuProvider& p, JobJournal& journal, const JobRequest& req) {
+std::vector<Histogram> run_job(QpuProvider& p, JobJournal& journal, const JobRequest& req,
+                               const JobRecord& description) {
   const QpuSettings& s = p.settings();
-  const std::string fp = stable_hash(p.payload(req.circuits, req.shots, ""));
+  require(!req.circuits.empty(), "a job needs at least one circuit");
+  const std::string fp =
+      req.identity.empty()
+          ? stable_hash(p.payload(req, ""))
+          : stable_hash(fmt::format("{}|{}|{}|{}", s.provider, s.device, req.shots, req.identity));
   std::optional<JobRecord> pending;
   for (const JobRecord& r : journal.load()) {
     if (!r.finished() && r.fingerprint == fp && r.provider == s.provider) pending = r;
@@ -83,12 +88,13 @@ std::vector<Histogram> run_job(QpuProvider& p, JobJournal& journal, const JobReq
         if (auto id = p.find_by_nonce(rec.nonce, deadline)) {
           rec.job_id = *id;
         } else {
-          rec.job_id = p.submit(p.payload(req.circuits, req.shots, rec.nonce), rec.nonce, deadline);
+          rec.job_id = p.submit(p.payload(req, rec.nonce), rec.nonce, deadline);
         }
         rec.status = "queued";
         save();
       }
     } else {
+      rec = description;
       rec.provider = s.provider;
       rec.device = s.device;
       rec.base_url = s.base_url;
@@ -98,8 +104,12 @@ std::vector<Histogram> run_job(QpuProvider& p, JobJournal& journal, const JobReq
       rec.circuits = static_cast<int64_t>(req.circuits.size());
       rec.shots = req.shots;
       rec.created_utc = utc_now();
+      if (const Device* d = p.device()) {
+        rec.device_version = d->version();
+        rec.calibration_date = d->calibration_date();
+      }
       save();
-      rec.job_id = p.submit(p.payload(req.circuits, req.shots, rec.nonce), rec.nonce, deadline);
+      rec.job_id = p.submit(p.payload(req, rec.nonce), rec.nonce, deadline);
       rec.status = "queued";
       save();
       p.client().log(fmt::format("submitted {} job '{}': {} circuits x {} shots on {}", s.provider,
@@ -124,7 +134,7 @@ std::vector<Histogram> run_job(QpuProvider& p, JobJournal& journal, const JobReq
       const auto now = std::chrono::steady_clock::now();
       if (to_string(st.state) != rec.status) {
         rec.status = to_string(st.state);
-        rec.detail = st.raw;
+        rec.detail = st.reason.empty() ? st.raw : st.raw + ": " + st.reason;
         save();
         p.client().log(fmt::format("job '{}': {}", rec.job_id, st.raw));
         last_line = now;
@@ -137,21 +147,19 @@ std::vector<Histogram> run_job(QpuProvider& p, JobJournal& journal, const JobReq
         last_line = now;
       }
       if (st.state == JobState::Completed) {
-        auto counts =
-            p.results(rec.job_id, static_cast<int>(req.circuits.size()), req.shots, deadline);
+        auto counts = p.results(rec.job_id, req, deadline);
         rec.status = "fetched";
+        rec.counts_kind = p.counts_kind();
         save();
         return counts;
       }
       if (st.state == JobState::Failed) {
-        rec.detail = st.failure;
-        save();
         throw DataError(
-            redact(fmt::format("{} job '{}' failed: {}", s.provider, rec.job_id, st.failure)));
+            redact(fmt::format("{} job '{}' failed: {}", s.provider, rec.job_id, rec.detail)));
       }
       if (st.state == JobState::Cancelled) {
-        throw DataError(fmt::format("{} job '{}' was cancelled on the provider's side", s.provider,
-                                    rec.job_id));
+        throw DataError(redact(fmt::format("{} job '{}' was cancelled on the provider's side ({})",
+                                           s.provider, rec.job_id, rec.detail)));
       }
       p.client().wait(s.poll_interval_s, deadline);
     }

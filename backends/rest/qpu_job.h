@@ -23,6 +23,12 @@ struct JobRecord {
   std::string detail;
   int64_t circuits = 0, shots = 0;
   std::string created_utc, updated_utc;
+  /// The device as the provider described it when the circuits were built (IBM).
+  std::string device_version, calibration_date;
+  std::string circuit_kind;  ///< dynamic (mid-circuit measurement) or static
+  std::string bit_map;       ///< JSON: what each classical bit of the circuits holds
+  std::string transpile;     ///< what transpilation did (gates, depth, SWAPs, layout)
+  std::string counts_kind;   ///< "shots", or how exact probabilities became counts
   bool finished() const {
     return status == "fetched" || status == "failed" || status == "cancelled";
   }
@@ -47,17 +53,13 @@ class MemoryJournal : public JobJournal {
   std::vector<JobRecord> records_;
 };
 
-struct JobRequest {
-  std::vector<NativeCircuit> circuits;
-  int shots = 1000;
-  bool resume = false;
-};
-
 /// Submits (or with `resume` finds) the job, polls until it ends and returns each circuit's counts.
 /// std::invalid_argument when the journal holds an unfinished job for the same request and
 /// `resume` is false (or none and it is true); DataError when the job fails or is cancelled, or
 /// the deadline passes (the job is cancelled first); rest::Interrupted after cancelling on Ctrl-C.
+/// `record` carries the request's description (circuit kind, bit map, transpile report) into the
+/// journal entry of a new job.
 std::vector<Histogram> run_job(QpuProvider& provider, JobJournal& journal,
-                               const JobRequest& request);
+                               const JobRequest& request, const JobRecord& description = {});
 
 }  // namespace qdm::rest

@@ -23,6 +23,21 @@ std::string to_string(JobState s) {
   return "unknown";
 }
 
+std::string TranspileReport::summary() const {
+  const TranspileStats& s = per_circuit;
+  return fmt::format(
+      "two-qubit gates {} -> {} ({} SWAPs), depth {} -> {}, estimated success {:.3g}{}",
+      s.logical_two_qubit, s.isa_two_qubit, s.swaps, s.logical_depth, s.isa_depth,
+      s.estimated_success, layout.empty() ? "" : "; layout " + layout);
+}
+
+void QpuProvider::load_device(const Deadline&) {}
+
+void QpuProvider::set_device(const Device&) {
+  throw std::invalid_argument(
+      fmt::format("{} circuits are not built for a device file", display_name()));
+}
+
 QpuProvider::QpuProvider(QpuSettings settings, std::shared_ptr<HttpTransport> transport, Logger log)
     : settings_(std::move(settings)),
       client_(transport ? std::move(transport) : std::make_shared<CurlTransport>(settings_.limits),

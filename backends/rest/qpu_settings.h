@@ -18,8 +18,12 @@ struct QpuSettings {
   std::string api_key_env;
   std::string service_crn;  ///< IBM: the instance's CRN
   std::string api_version;  ///< IBM: IBM-API-Version header
-  int max_qubits = 0;       ///< the device's width, checked before submission
-  int shots = 1000;         ///< per circuit, when the command line does not say
+  /// IonQ's simulator: "ideal" (exact probabilities) or a QPU's noise model (aria-1, forte-1, ...)
+  std::string noise_model = "ideal";
+  /// IonQ's ideal simulator: keep its exact probabilities as fractional counts.
+  bool exact_probabilities = false;
+  int max_qubits = 0;  ///< the device's width, checked before submission
+  int shots = 1000;    ///< per circuit, when the command line does not say
   double poll_interval_s = 2;
   double deadline_s = 3600;
   TransportLimits limits;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdio>
 
 #include "backends/rest/qpu_job.h"
@@ -13,9 +14,12 @@ namespace {
 Capabilities remote_capabilities(const QpuSettings& s) {
   Capabilities c;
   c.shots = true;
+  // IBM runs dynamic circuits where the device's configuration lists measure and reset (checked
+  // when the device is read); IonQ measures once, at the end.
+  c.mid_circuit_measurement = s.provider == "ibm";
   c.max_qubits = s.max_qubits;
   c.native_gates = s.provider == "ibm"
-                       ? std::vector<std::string>{"rz", "sx", "x", "cx"}
+                       ? std::vector<std::string>{"rz", "sx", "x", "cz or ecr", "measure", "reset"}
                        : std::vector<std::string>{"rx", "ry", "rz", "h",    "x",   "y",
                                                   "z",  "s",  "t",  "cnot", "swap"};
   return c;
@@ -44,32 +48,25 @@ GradientResult RemoteBackend::backward_impl(const Pipeline&, std::span<const dou
 
 std::vector<uint64_t> RemoteBackend::sample_impl(const Circuit& circuit,
                                                  std::span<const double> params, int shots,
-                                                 uint64_t) const {
-  // Bind the parameters so the provider sees constant angles only.
-  Circuit bound(circuit.num_qubits());
-  for (const Op& op : circuit.ops()) {
-    const int n = gate_angle_count(op.kind);
-    const Angle a0 = Angle::constant(op.angles[0].resolve(params));
-    const Angle a1 = Angle::constant(op.angles[1].resolve(params));
-    const Angle a2 = Angle::constant(op.angles[2].resolve(params));
-    if (gate_qubit_count(op.kind) == 2) {
-      bound.add(op.kind, {op.qubits[0], op.qubits[1]});
-    } else if (n == 0) {
-      bound.add(op.kind, {op.qubits[0]});
-    } else if (n == 1) {
-      bound.add(op.kind, {op.qubits[0]}, {a0});
-    } else {
-      bound.add(op.kind, {op.qubits[0]}, {a0, a1, a2});
-    }
-  }
+                                                 uint64_t seed) const {
+  return sample_program_impl(Program::measure_all(circuit, params), shots, seed, {});
+}
+
+std::vector<uint64_t> RemoteBackend::sample_program_impl(
+    const Program& program, int shots, uint64_t seed, std::span<const std::pair<int, int>>) const {
   auto client = provider();
+  client->check_credentials();
+  client->load_device(Deadline(settings_.deadline_s));
   MemoryJournal journal;
   JobRequest request;
-  request.circuits = {client->transpile(bound)};
+  request.circuits = client->transpile({program});
   request.shots = shots;
+  request.sampling_seed = seed;
   const std::vector<Histogram> counts = run_job(*client, journal, request);
   std::vector<uint64_t> out;
-  for (const auto& [bits, n] : counts.front()) out.insert(out.end(), static_cast<size_t>(n), bits);
+  for (const auto& [bits, n] : counts.front()) {
+    out.insert(out.end(), static_cast<size_t>(std::llround(n)), bits);
+  }
   return out;
 }
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "backends/statevector/kernels.h"
-#include "framework/circuit.h"
+#include "framework/circuit/circuit.h"
 
 namespace qdm::sv {
 

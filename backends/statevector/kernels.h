@@ -5,7 +5,7 @@
 #include <array>
 #include <cstddef>
 
-#include "framework/gates.h"
+#include "framework/circuit/gates.h"
 #include "framework/state_batch.h"
 
 namespace qdm::sv {

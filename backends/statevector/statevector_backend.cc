@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "backends/statevector/compiled_block.h"
+#include "backends/statevector/program_sampler.h"
 #include "backends/statevector/stages.h"
 #include "framework/error.h"
 #include "framework/parallel.h"
@@ -90,6 +91,7 @@ StatevectorBackend::StatevectorBackend(const BackendOptions& options)
                   .density_matrices = false,
                   .noise_models = false,
                   .shots = true,
+                  .mid_circuit_measurement = true,
                   .non_physical_stages = true,
                   .gradient = GradientMethod::Adjoint,
                   .max_qubits = 28,
@@ -225,6 +227,12 @@ std::vector<uint64_t> StatevectorBackend::sample_impl(const Circuit& circuit,
     s = std::min<uint64_t>(std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin(), x.dim() - 1);
   }
   return out;
+}
+
+std::vector<uint64_t> StatevectorBackend::sample_program_impl(
+    const Program& program, int shots, uint64_t seed,
+    std::span<const std::pair<int, int>> stop_unless) const {
+  return sv::sample_program(program, shots, seed, stop_unless);
 }
 
 }  // namespace qdm

@@ -19,6 +19,9 @@ class StatevectorBackend final : public Backend {
                                const Tape& tape, const StateBatch& output_cotangent) const override;
   std::vector<uint64_t> sample_impl(const Circuit& circuit, std::span<const double> params,
                                     int shots, uint64_t seed) const override;
+  std::vector<uint64_t> sample_program_impl(
+      const Program& program, int shots, uint64_t seed,
+      std::span<const std::pair<int, int>> stop_unless) const override;
 
  private:
   int threads_;

@@ -4,7 +4,7 @@
 
 #include "backends/density_matrix/dm_pipeline.h"
 #include "backends/density_matrix/state_metrics.h"
-#include "framework/ansatz.h"
+#include "framework/circuit/ansatz.h"
 #include "framework/error.h"
 
 namespace qdm::mixed {

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "backends/density_matrix/density_matrix.h"
-#include "framework/circuit.h"
+#include "framework/circuit/circuit.h"
 #include "framework/config.h"
 
 namespace qdm::mixed {

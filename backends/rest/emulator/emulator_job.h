@@ -2,27 +2,34 @@
 /// The emulator's record of one job, shared by its core and its provider routes.
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "backends/rest/emulator/qpu_emulator.h"
-#include "framework/circuit.h"
+#include "framework/circuit/program.h"
 
 namespace qdm::rest {
 
 struct QpuEmulator::Job {
-  std::string id, name;
+  std::string id, name, type, backend;
+  std::string noise_model = "ideal";  ///< IonQ simulator jobs
   std::vector<std::string> tags;
   nlohmann::json metadata = nlohmann::json::object();
-  std::vector<Circuit> circuits;
+  std::vector<Program> programs;
+  int qubits = 0;  ///< IonQ: input.qubits
   std::vector<std::string> children;
   int shots = 0;
   uint64_t seed = 0;
   int polls = 0;
-  std::string state = "queued";  // queued, running, completed, failed, cancelled
-  bool never_finishes = false, fails = false;
-  std::vector<std::vector<uint64_t>> samples;
+  std::string state = "queued";            // queued, running, completed, failed, cancelled
+  std::string reason;                      ///< why it failed or was cancelled
+  std::string reason_code;                 ///< IBM's error code
+  std::string cancelled_as = "Cancelled";  ///< IBM's status word when cancelled
+  bool never_finishes = false, fails = false, runs_too_long = false;
+  std::vector<std::vector<uint64_t>> samples;     ///< shots, per program
+  std::vector<std::map<uint64_t, double>> exact;  ///< IonQ ideal simulator: distributions
 };
 
 }  // namespace qdm::rest

@@ -1,13 +1,15 @@
 // The provider routes of QpuEmulator: IonQ v0.4 and IBM Qiskit Runtime, as their documentation
 // describes them, over the emulator's job store.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <nlohmann/json.hpp>
 #include <random>
 
 #include "backends/rest/emulator/emulator_job.h"
 #include "backends/rest/emulator/qpu_emulator.h"
-#include "backends/rest/native_circuit.h"
+#include "backends/rest/wire_formats.h"
+#include "framework/transpile/transpile.h"
 
 namespace qdm::rest {
 
@@ -80,11 +82,36 @@ ServerReply QpuEmulator::route_ionq(const ServerRequest& req, const std::string&
     return ionq_fail(401, "Unauthorized", "invalid or missing API key");
   }
   if (route == "create") {
+    // The v0.4 Create job body: type, backend, shots, name, metadata, noise, input.
     const json body = json::parse(req.body, nullptr, false);
     if (!body.is_object()) return ionq_fail(400, "Bad Request", "the body is not JSON");
     const std::string type = body.value("type", std::string());
     if (type != "ionq.circuit.v1" && type != "ionq.multi-circuit.v1") {
       return ionq_fail(400, "Bad Request", "type must be ionq.circuit.v1 or ionq.multi-circuit.v1");
+    }
+    if (!body.contains("backend") || !body["backend"].is_string()) {
+      return ionq_fail(400, "Bad Request", "backend is required (simulator or qpu.NAME)");
+    }
+    const std::string backend = body["backend"];
+    if (backend != "simulator" && backend.rfind("qpu.", 0) != 0) {
+      return ionq_fail(400, "Bad Request",
+                       "backend '" + backend + "' is not simulator or qpu.NAME");
+    }
+    std::string noise_model = "ideal";
+    if (body.contains("noise")) {
+      const json& noise = body["noise"];
+      if (!noise.is_object() || !noise.contains("model") || !noise["model"].is_string()) {
+        return ionq_fail(400, "Bad Request", "noise must be {\"model\": NAME[, \"seed\": N]}");
+      }
+      noise_model = noise["model"];
+      static const std::vector<std::string> models = {"ideal",  "harmony", "aria-1",
+                                                      "aria-2", "forte-1", "forte-enterprise-1"};
+      if (std::find(models.begin(), models.end(), noise_model) == models.end()) {
+        return ionq_fail(400, "Bad Request", "noise model '" + noise_model + "' is not known");
+      }
+      if (backend != "simulator" && noise_model != "ideal") {
+        return ionq_fail(400, "Bad Request", "noise models apply to the simulator backend only");
+      }
     }
     const json input = body.value("input", json::object());
     if (input.value("gateset", std::string()) != "qis") {
@@ -96,23 +123,50 @@ ServerReply QpuEmulator::route_ionq(const ServerRequest& req, const std::string&
           400, "Bad Request",
           fmt::format("input.qubits {} is outside 1..{}", qubits, options_.max_qubits));
     }
-    const int shots = body.value("shots", 0);
-    if (shots < 1 || shots > 100000)
+    if (!body.contains("shots") || !body["shots"].is_number_integer()) {
+      return ionq_fail(400, "Bad Request", "shots must be an integer");
+    }
+    const int shots = body["shots"];
+    if (shots < 1 || shots > 100000) {
       return ionq_fail(400, "Bad Request", "shots must be 1..100000");
+    }
+    if (body.contains("metadata")) {
+      const json& m = body["metadata"];
+      if (!m.is_object() || m.size() > 10) {
+        return ionq_fail(400, "Bad Request", "metadata must be an object of at most 10 keys");
+      }
+      for (const auto& [k, v] : m.items()) {
+        if (k.size() > 40 || !v.is_string() || v.get<std::string>().size() > 400) {
+          return ionq_fail(400, "Bad Request",
+                           "metadata '" + k +
+                               "': keys of at most 40 and string values of at "
+                               "most 400 characters");
+        }
+      }
+    }
     auto job = std::make_shared<Job>();
     job->id = fmt::format("ionq-{:08x}-{}", options_.seed, next_id_);
     job->seed = options_.seed * 1000003 + next_id_++;
     job->name = body.value("name", std::string());
+    job->type = type;
+    job->backend = backend;
+    job->noise_model = noise_model;
     job->metadata = body.value("metadata", json::object());
     job->shots = shots;
+    job->qubits = qubits;
+    const auto program = [&](const json& circuit) {
+      NativeCircuit c = parse_ionq_json(circuit, qubits);
+      for (int q = 0; q < qubits; ++q) c.ops.push_back({"measure", {q}, 0, q});  // every qubit
+      return to_program(c);
+    };
     try {
       if (type == "ionq.circuit.v1") {
-        job->circuits.push_back(to_ir(parse_ionq_json(input.at("circuit"), qubits)));
+        job->programs.push_back(program(input.at("circuit")));
       } else {
         const json& list = input.at("circuits");
         if (!list.is_array() || list.empty()) throw std::invalid_argument("circuits is empty");
         for (size_t k = 0; k < list.size(); ++k) {
-          job->circuits.push_back(to_ir(parse_ionq_json(list[k].at("circuit"), qubits)));
+          job->programs.push_back(program(list[k].at("circuit")));
           job->children.push_back(fmt::format("{}-{}", job->id, k));
         }
       }
@@ -122,7 +176,7 @@ ServerReply QpuEmulator::route_ionq(const ServerRequest& req, const std::string&
     jobs_[job->id] = job;
     job_order_.push_back(job->id);
     ++stats_.jobs_created;
-    return reply_json(200, {{"id", job->id}, {"status", "submitted"}});
+    return reply_json(200, {{"id", job->id}, {"status", "submitted"}, {"session_id", nullptr}});
   }
   if (route == "list") return ionq_list(req);
   const std::string id = job_id_from(req.path, std::string("/v0.4/jobs/").size());
@@ -136,32 +190,47 @@ ServerReply QpuEmulator::route_ionq(const ServerRequest& req, const std::string&
   }
   if (route == "results") {
     if (job.state != "completed") return ionq_fail(400, "Bad Request", "the job has not completed");
-    const auto probabilities = [&](const std::vector<uint64_t>& samples) {
-      std::map<uint64_t, int> counts;
-      for (uint64_t s : samples) ++counts[s];
+    // The ideal simulator: exact probabilities; otherwise the frequencies of the shots.
+    const auto probabilities = [&](size_t k) {
       json p = json::object();
+      if (!job.exact.empty()) {
+        for (const auto& [bits, q] : job.exact[k]) p[std::to_string(bits)] = q;
+        return p;
+      }
+      std::map<uint64_t, int> counts;
+      for (uint64_t s : job.samples[k]) ++counts[s];
       for (const auto& [bits, n] : counts) {
         p[std::to_string(bits)] = static_cast<double>(n) / job.shots;
       }
       return p;
     };
-    if (job.children.empty()) return reply_json(200, probabilities(job.samples.front()));
+    if (job.children.empty()) return reply_json(200, probabilities(0));
     json all = json::object();
-    for (size_t k = 0; k < job.children.size(); ++k) {
-      all[job.children[k]] = probabilities(job.samples[k]);
-    }
+    for (size_t k = 0; k < job.children.size(); ++k) all[job.children[k]] = probabilities(k);
     return reply_json(200, all);
   }
   advance(job);
-  json j = {{"id", job.id},
-            {"name", job.name},
-            {"status", ionq_status(job.state, job.polls)},
-            {"shots", job.shots},
-            {"metadata", job.metadata}};
-  if (!job.children.empty()) j["children"] = job.children;
-  if (job.state == "failed") {
-    j["failure"] = {{"code", "internal_error"},
-                    {"error", "the emulator failed this job on request"}};
+  // The v0.4 Get job reply (IonQ's OpenAPI, GetJob).
+  json j = {
+      {"id", job.id},
+      {"name", job.name},
+      {"type", job.type},
+      {"backend", job.backend},
+      {"dry_run", false},
+      {"status", ionq_status(job.state, job.polls)},
+      {"parent_job_id", nullptr},
+      {"child_job_ids", job.children.empty() ? json(nullptr) : json(job.children)},
+      {"session_id", nullptr},
+      {"metadata", job.metadata},
+      {"stats", {{"qubits", job.qubits}, {"circuits", std::max<size_t>(1, job.programs.size())}}},
+      {"noise", {{"model", job.noise_model}}},
+      {"failure", nullptr},
+      {"results", nullptr},
+      {"output", json::object()}};
+  if (job.backend != "simulator" || job.noise_model != "ideal") j["shots"] = job.shots;
+  if (job.state == "failed") j["failure"] = {{"code", job.reason_code}, {"error", job.reason}};
+  if (job.state == "cancelled" && !job.reason.empty()) {
+    j["failure"] = {{"code", "canceled"}, {"error", job.reason}};
   }
   if (job.state == "completed") {
     j["results"] = {
@@ -227,10 +296,15 @@ ServerReply QpuEmulator::route_ibm(const ServerRequest& req, const std::string& 
     return ibm_fail(401, "3401", "invalid or expired access token");
   }
   if (req.header("service-crn").empty()) return ibm_fail(400, "3400", "Service-CRN is missing");
+  if (route == "backend") return ibm_backend_route(req, route);
   if (route == "create") {
     const json body = json::parse(req.body, nullptr, false);
     if (!body.is_object() || body.value("program_id", std::string()) != "sampler") {
       return ibm_fail(400, "3400", "program_id must be sampler");
+    }
+    const std::string backend = body.value("backend", std::string());
+    if (backend != device_->name()) {
+      return ibm_fail(404, "1007", "Backend not found: '" + backend + "'");
     }
     const json params = body.value("params", json::object());
     const json pubs = params.value("pubs", json::array());
@@ -238,30 +312,54 @@ ServerReply QpuEmulator::route_ibm(const ServerRequest& req, const std::string& 
     auto job = std::make_shared<Job>();
     job->id = fmt::format("ibm{:08x}n{}", options_.seed, next_id_);
     job->seed = options_.seed * 1000003 + next_id_++;
+    job->backend = backend;
     for (const auto& t : body.value("tags", json::array())) {
       if (t.is_string()) job->tags.push_back(t);
     }
+    std::vector<std::string> not_isa;
     try {
-      for (const json& pub : pubs) {
-        if (!pub.is_array() || pub.size() != 3 || !pub[0].is_string() || !pub[2].is_number()) {
-          throw std::invalid_argument("each pub must be [qasm, null, shots]");
+      for (size_t k = 0; k < pubs.size(); ++k) {
+        const json& pub = pubs[k];
+        if (!pub.is_array() || pub.empty() || pub.size() > 3 || !pub[0].is_string() ||
+            (pub.size() == 3 && !pub[2].is_null() && !pub[2].is_number_integer())) {
+          throw std::invalid_argument(
+              "each pub must be [qasm], [qasm, params] or "
+              "[qasm, params, shots]");
         }
         const NativeCircuit c = parse_qasm3(pub[0].get<std::string>());
-        if (c.num_qubits > options_.max_qubits) {
-          throw std::invalid_argument(
-              fmt::format("{} qubits exceed the backend's {}", c.num_qubits, options_.max_qubits));
+        // Since March 2024 only ISA circuits run: the device's gates on its coupled qubits.
+        for (const std::string& why : isa_violations(c, *device_, 3)) {
+          not_isa.push_back(fmt::format("pub {} {}", k, why));
         }
-        job->circuits.push_back(to_ir(c));
-        job->shots = pub[2].get<int>();
+        if (not_isa.empty()) job->programs.push_back(to_program(c));
+        job->shots = pub.size() == 3 && pub[2].is_number_integer() ? pub[2].get<int>() : 4096;
         if (job->shots < 1 || job->shots > 100000) throw std::invalid_argument("shots 1..100000");
       }
     } catch (const std::exception& e) {
       return ibm_fail(400, "3400", e.what());
     }
+    if (!not_isa.empty()) {
+      job->fails = true;
+      job->reason_code = "1517";
+      job->reason = fmt::format(
+          "Circuits do not match the target definition (non-ISA circuits). -- {} -- Transpile "
+          "your circuits for the target before submitting a primitive query. -- "
+          "https://ibm.biz/error_codes#1517",
+          fmt::join(not_isa, "; "));
+      job->programs.clear();
+    }
+    for (const Program& p : job->programs) {
+      if (p.num_qubits() > options_.max_qubits) {
+        return ibm_fail(400, "3400",
+                        fmt::format("the emulator simulates at most {} qubits; a "
+                                    "circuit uses {}",
+                                    options_.max_qubits, p.num_qubits()));
+      }
+    }
     jobs_[job->id] = job;
     job_order_.push_back(job->id);
     ++stats_.jobs_created;
-    return reply_json(200, {{"id", job->id}, {"backend", body.value("backend", std::string())}});
+    return reply_json(200, {{"id", job->id}, {"backend", backend}});
   }
   if (route == "list") {
     const std::string want = req.query.count("tags") ? req.query.at("tags") : "";
@@ -287,21 +385,38 @@ ServerReply QpuEmulator::route_ibm(const ServerRequest& req, const std::string& 
   if (route == "results") {
     if (job.state != "completed") return ibm_fail(400, "3400", "the job has not completed");
     json results = json::array();
-    const int bits = job.circuits.front().num_qubits();
-    for (const auto& samples : job.samples) {
+    for (size_t k = 0; k < job.samples.size(); ++k) {
       json hex = json::array();
-      for (uint64_t s : samples) hex.push_back(fmt::format("0x{:x}", s));
+      for (uint64_t s : job.samples[k]) hex.push_back(fmt::format("0x{:x}", s));
+      const int bits = job.programs[k].num_clbits();
       results.push_back({{"data", {{"c", {{"samples", hex}, {"num_bits", bits}}}}},
                          {"metadata", {{"circuit_metadata", json::object()}}}});
     }
     return reply_json(200, {{"results", results}, {"metadata", {{"version", 2}}}});
   }
   advance(job);
-  json state = {{"status", ibm_status(job.state)}};
-  if (job.state == "failed") state["reason"] = "the emulator failed this job on request";
+  const std::string status = job.state == "cancelled" ? job.cancelled_as : ibm_status(job.state);
+  json state = {{"status", status}};
+  if (!job.reason.empty()) state["reason"] = job.reason;
+  if (!job.reason_code.empty()) state["reason_code"] = std::stoi(job.reason_code);
+  return reply_json(200, {{"id", job.id},
+                          {"backend", job.backend},
+                          {"program", {{"id", "sampler"}}},
+                          {"status", status},
+                          {"state", state},
+                          {"tags", job.tags}});
+}
+
+ServerReply QpuEmulator::ibm_backend_route(const ServerRequest& req, const std::string&) const {
+  // GET /api/v1/backends/{name}/configuration or /properties: the device's own documents.
+  const std::string prefix = "/api/v1/backends/";
+  const size_t slash = req.path.find('/', prefix.size());
+  const std::string name = req.path.substr(prefix.size(), slash - prefix.size());
+  const std::string what = req.path.substr(slash + 1);
+  if (req.method != "GET") return ibm_fail(405, "3405", "method not allowed");
+  if (name != device_->name()) return ibm_fail(404, "1007", "Backend not found: '" + name + "'");
   return reply_json(
-      200,
-      {{"id", job.id}, {"status", ibm_status(job.state)}, {"state", state}, {"tags", job.tags}});
+      200, what == "configuration" ? options_.device_configuration : options_.device_properties);
 }
 
 }  // namespace qdm::rest

@@ -8,7 +8,7 @@
 #include "backends/backend.h"
 #include "backends/density_matrix/density_matrix.h"
 #include "backends/rest/emulator/emulator_job.h"
-#include "backends/rest/native_circuit.h"
+#include "backends/rest/wire_formats.h"
 #include "framework/error.h"
 
 namespace qdm::rest {
@@ -38,10 +38,12 @@ constexpr FaultInfo kFaults[] = {
     {"unknown-status", "status"},
     {"never-finishes", "create"},
     {"fail", "create"},
+    {"ran-too-long", "create"},
+    {"legacy-children", "status"},
     {"token-expired", "status"},
 };
-const std::vector<std::string> kRoutes = {"token",   "create", "list", "status",
-                                          "results", "cancel", "any"};
+const std::vector<std::string> kRoutes = {"token",   "create", "list",    "status",
+                                          "results", "cancel", "backend", "any"};
 
 ServerReply json_reply(int status, const json& body) {
   ServerReply r;
@@ -70,6 +72,16 @@ QpuEmulator::QpuEmulator(EmulatorOptions options) : options_(std::move(options))
           "--max-qubits {} is too wide for a noisy emulator: the density-matrix backend holds "
           "at most {} qubits",
           options_.max_qubits, dm::kMaxDensityQubits);
+  if (options_.provider == "ibm") {
+    require(!options_.device_configuration.is_null(),
+            "an IBM emulator serves a device: give its configuration and properties (--device "
+            "conf_NAME.json, e.g. tests/fixtures/ibm/conf_torino.json)");
+    try {
+      device_ = Device::from_ibm_json(options_.device_configuration, options_.device_properties);
+    } catch (const DataError& e) {
+      throw std::invalid_argument(fmt::format("the emulator's device: {}", e.what()));
+    }
+  }
 }
 
 QpuEmulator::~QpuEmulator() = default;
@@ -97,7 +109,7 @@ std::vector<QpuEmulator::Fault> QpuEmulator::parse_faults(const std::string& spe
     Fault f{info->name, m[3].matched ? m[3].str() : info->default_route, 1};
     require(std::find(kRoutes.begin(), kRoutes.end(), f.route) != kRoutes.end(),
             "fault '{}': route '{}' is not one of token, create, list, status, results, cancel, "
-            "any",
+            "backend, any",
             item, f.route);
     if (m[5].matched) f.remaining = std::stoi(m[5]);
     require(f.remaining >= 1 && f.remaining <= 1000, "fault '{}': count must be 1..1000", item);
@@ -137,6 +149,7 @@ std::string QpuEmulator::route_of(const ServerRequest& r) const {
   static const std::regex ibm_job(R"(/api/v1/jobs/([^/]+))");
   static const std::regex ibm_results(R"(/api/v1/jobs/([^/]+)/results)");
   static const std::regex ibm_cancel(R"(/api/v1/jobs/([^/]+)/cancel)");
+  static const std::regex ibm_backend(R"(/api/v1/backends/([^/]+)/(configuration|properties))");
   if (options_.provider == "ionq") {
     if (r.path == "/v0.4/jobs") return r.method == "POST" ? "create" : "list";
     if (std::regex_match(r.path, ionq_results)) return "results";
@@ -145,6 +158,7 @@ std::string QpuEmulator::route_of(const ServerRequest& r) const {
   } else {
     if (r.path == "/identity/token") return "token";
     if (r.path == "/api/v1/jobs") return r.method == "POST" ? "create" : "list";
+    if (std::regex_match(r.path, ibm_backend)) return "backend";
     if (std::regex_match(r.path, ibm_results)) return "results";
     if (std::regex_match(r.path, ibm_cancel)) return "cancel";
     if (std::regex_match(r.path, ibm_job)) return "status";
@@ -210,12 +224,17 @@ ServerReply QpuEmulator::handle(const ServerRequest& request) {
                 : ibm_error(401, "3401", "the access token has expired");
   }
   ServerReply reply;
-  if (fault == "never-finishes" || fault == "fail") {
+  if (fault == "never-finishes" || fault == "fail" || fault == "ran-too-long") {
     reply = ionq ? route_ionq(request, route) : route_ibm(request, route);
     if (reply.status < 300 && !job_order_.empty()) {
       Job& job = *jobs_[job_order_.back()];
       job.never_finishes = fault == "never-finishes";
-      job.fails = fault == "fail";
+      job.runs_too_long = fault == "ran-too-long";
+      if (fault == "fail") {
+        job.fails = true;
+        job.reason = "the emulator failed this job on request";
+        job.reason_code = ionq ? "internal_error" : "1000";
+      }
     }
   } else {
     reply = ionq ? route_ionq(request, route) : route_ibm(request, route);
@@ -230,6 +249,14 @@ ServerReply QpuEmulator::handle(const ServerRequest& request) {
     reply.stall_s = options_.stall_s;
   }
   if (fault == "truncated-json") reply.body = reply.body.substr(0, reply.body.size() / 2);
+  if (fault == "legacy-children" && reply.status == 200) {
+    json j = json::parse(reply.body);
+    if (j.contains("child_job_ids")) {
+      j["children"] = j["child_job_ids"];
+      j.erase("child_job_ids");
+    }
+    reply.body = j.dump();
+  }
   if (fault == "unknown-status" && reply.status == 200) {
     json j = json::parse(reply.body);
     if (ionq) {
@@ -254,19 +281,68 @@ void QpuEmulator::advance(Job& job) {
     job.state = "running";
     return;
   }
-  if (job.fails) {
-    job.state = "failed";
+  if (job.runs_too_long) {
+    job.state = "cancelled";
+    job.cancelled_as = "Cancelled - Ran too long";
+    job.reason = "the job exceeded its maximum execution time";
     return;
+  }
+  if (!job.fails) {
+    try {
+      run(job);
+    } catch (const std::exception& e) {
+      job.fails = true;
+      job.reason = fmt::format("the emulator could not run the job: {}", e.what());
+      job.reason_code = "1003";
+    }
+  }
+  job.state = job.fails ? "failed" : "completed";
+}
+
+void QpuEmulator::run(Job& job) const {
+  // IonQ's noise models are depolarising channels after every gate, at the one- and two-qubit
+  // error rates IonQ publishes for each QPU ("Simulation with noise models").
+  static const std::map<std::string, std::pair<double, double>> kIonqNoise = {
+      {"aria-1", {0.0005, 0.0133}},
+      {"aria-2", {0.0006573333333333332, 0.01856}},
+      {"forte-1", {0.0002666666666666667, 0.004949333333333333}},
+      {"forte-enterprise-1", {0.0002666666666666667, 0.004949333333333333}},
+      {"harmony", {0.0005, 0.0133}}};
+  dm::NoiseModel noise = options_.noise;
+  if (job.noise_model != "ideal") {
+    const auto it = kIonqNoise.find(job.noise_model);
+    require(it != kIonqNoise.end(), "no noise model '{}'", job.noise_model);
+    noise.depolarizing = it->second.first;
+    noise.depolarizing_2q = it->second.second;
   }
   BackendOptions o;
   o.threads = 1;
-  o.noise = options_.noise;
-  const auto backend =
-      make_backend(options_.noise.noiseless() ? "statevector" : "density-matrix", o);
-  for (size_t k = 0; k < job.circuits.size(); ++k) {
-    job.samples.push_back(backend->sample(job.circuits[k], {}, job.shots, job.seed + k));
+  o.noise = noise;
+  const auto backend = make_backend(noise.noiseless() ? "statevector" : "density-matrix", o);
+  const bool exact = options_.provider == "ionq" && job.backend == "simulator" &&
+                     job.noise_model == "ideal" && noise.noiseless();
+  for (size_t k = 0; k < job.programs.size(); ++k) {
+    const Program& p = job.programs[k];
+    if (!exact) {
+      job.samples.push_back(backend->sample(p, job.shots, job.seed + k));
+      continue;
+    }
+    // The ideal simulator's answer: the exact distribution over every qubit.
+    Circuit gates(p.num_qubits());
+    for (const Instruction& i : p.instructions()) {
+      if (const Op* op = std::get_if<Op>(&i)) gates.add(*op);
+    }
+    Pipeline pipeline(p.num_qubits());
+    pipeline.add(UnitaryBlock{gates, 0});
+    const StateBatch out =
+        backend->forward(pipeline, {}, StateBatch::basis_zero(p.num_qubits(), 1), {}).output;
+    std::map<uint64_t, double> dist;
+    for (size_t i = 0; i < out.dim(); ++i) {
+      const double q = std::norm(out.amp(0, i));
+      if (q > 1e-15) dist[i] = q;
+    }
+    job.exact.push_back(std::move(dist));
   }
-  job.state = "completed";
 }
 
 }  // namespace qdm::rest

@@ -18,19 +18,31 @@
 ///   unknown-status    the job reports status "teleporting" (status)
 ///   never-finishes    the job stays running forever        (create)
 ///   fail              the job fails                        (create)
+///   ran-too-long      the job ends cancelled for running too long (IBM: "Cancelled - Ran too
+///                     long"; IonQ: canceled with a failure reason)  (create)
+///   legacy-children   IonQ's job reply lists child jobs as v0.3's "children" (status)
 ///   token-expired     every token is revoked, 401          (status)
+///
+/// IonQ follows API v0.4 (Get job: child_job_ids, stats, results.probabilities.url): the ideal
+/// simulator answers exact probabilities, QPUs and noise-model simulations the frequencies of
+/// their shots (the noise models at the depolarising rates IonQ publishes for them). IBM needs a
+/// device (`--device`): it serves its configuration and properties and, like the real service
+/// since March 2024, fails every job whose circuits are not in its ISA (error 1517).
 /// Control (no auth): POST /_emulator/faults {"faults": "..."}, GET /_emulator/stats.
 
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "backends/density_matrix/channels.h"
 #include "backends/rest/emulator/http_server.h"
 #include "backends/rest/qpu_provider.h"
-#include "framework/circuit.h"
+#include "framework/circuit/program.h"
+#include "framework/device/device.h"
 
 namespace qdm::rest {
 
@@ -45,6 +57,8 @@ struct EmulatorOptions {
   /// Noiseless: the statevector backend. Otherwise the density-matrix backend applies it after
   /// every gate and to the readout, and max_qubits may be at most dm::kMaxDensityQubits.
   dm::NoiseModel noise{};
+  /// IBM: the device served and enforced, from its two documents (as the REST API returns them).
+  nlohmann::json device_configuration, device_properties;
 };
 
 struct EmulatorStats {
@@ -76,8 +90,11 @@ class QpuEmulator {
   /// The first queued fault for `route`, consumed; empty name when none.
   std::string take_fault(const std::string& route);
   void advance(Job& job);
+  void run(Job& job) const;
+  ServerReply ibm_backend_route(const ServerRequest& request, const std::string& route) const;
 
   EmulatorOptions options_;
+  std::optional<Device> device_;
   mutable std::mutex mutex_;
   std::vector<Fault> faults_;
   std::map<std::string, std::shared_ptr<Job>> jobs_;

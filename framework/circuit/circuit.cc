@@ -1,4 +1,4 @@
-#include "framework/circuit.h"
+#include "framework/circuit/circuit.h"
 
 #include <algorithm>
 

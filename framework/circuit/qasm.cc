@@ -1,4 +1,4 @@
-#include "framework/qasm.h"
+#include "framework/circuit/qasm.h"
 
 #include <fmt/format.h>
 

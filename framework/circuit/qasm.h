@@ -5,7 +5,7 @@
 #include <span>
 #include <string>
 
-#include "framework/circuit.h"
+#include "framework/circuit/circuit.h"
 
 namespace qdm {
 

@@ -9,7 +9,7 @@
 #include <complex>
 #include <span>
 
-#include "framework/circuit.h"
+#include "framework/circuit/circuit.h"
 
 namespace qdm {
 

@@ -1,4 +1,4 @@
-#include "framework/ansatz.h"
+#include "framework/circuit/ansatz.h"
 
 #include "framework/error.h"
 

@@ -1,4 +1,4 @@
-#include "framework/state_prep.h"
+#include "framework/circuit/state_prep.h"
 
 #include <fmt/format.h>
 

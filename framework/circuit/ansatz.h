@@ -2,7 +2,7 @@
 /// Builders for the reference ansatzes. Each binds its angles to consecutive parameter indices
 /// starting at `param_offset`, in the layout of the reference code's weight tensor.
 
-#include "framework/circuit.h"
+#include "framework/circuit/circuit.h"
 
 namespace qdm {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "framework/gates.h"
+#include "framework/circuit/gates.h"
 
 namespace qdm {
 
