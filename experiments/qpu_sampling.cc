@@ -80,7 +80,7 @@ ChainBatch compile_chain_batch(const Pipeline& denoiser, const QdmSettings& s,
   ChainBatch batch;
   if (s.chain_circuit == "dynamic") {
     if (!why_not_dynamic.empty()) {
-      throw UnsupportedError(
+      throw std::invalid_argument(
           fmt::format("qpu.circuit = dynamic: {}; use qpu.circuit = static (fresh qubits) or auto",
                       why_not_dynamic));
     }

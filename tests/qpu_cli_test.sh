@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Cloud QPU sampling through the real CLI against `qdm qpu-emulator` on loopback, for both
-# protocols: samples from the emulator agree with the statevector backend's shot sampling of the
-# same chain circuits within 5 standard deviations per pixel; the API key appears in no output,
-# log or run file; a dry run sends nothing; a sampler killed after submitting is resumed by job id
-# without a second job; a deadline and Ctrl-C cancel the remote job and leave the journal
-# consistent; missing and wrong keys give one clear error. Usage: qpu_cli_test.sh QDM SOURCE_DIR
+# protocols: samples from the emulator (IonQ: static circuits; IBM: dynamic ISA circuits for the
+# ibm_torino fixture, which the emulator enforces) agree with the statevector backend's shot
+# sampling of the same chains within 5 standard deviations per pixel; the API key appears in no
+# output, log or run file; a dry run sends nothing and reports the transpilation; the journal
+# records the device's calibration and the bit map; qdm export writes the same circuits as files;
+# a sampler killed after submitting is resumed by job id without a second job; a deadline and
+# Ctrl-C cancel the remote job and leave the journal consistent; missing and wrong keys give one
+# clear error. Usage: qpu_cli_test.sh QDM SOURCE_DIR
 set -uo pipefail
 qdm="$1" src="$2"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -20,11 +23,14 @@ run="$tmp/pix.h5"
   --set data.max_images=64 --set train.batch_size=16 --set train.epochs=3 --set diffusion.steps=3 \
   --out "$run" >"$tmp/train.out" 2>&1 && ok "trained a 3-step pixel run" || { cat "$tmp/train.out"; bad "train"; }
 
-# emulator PROVIDER [args...]: starts one, sets $port and $emu_pid
+torino=tests/fixtures/ibm/conf_torino.json
+# emulator PROVIDER [args...]: starts one (IBM serving ibm_torino), sets $port and $emu_pid
 emulator() {
   local provider="$1"
   shift
-  "$qdm" qpu-emulator --provider "$provider" "$@" >"$tmp/emu-$provider.out" 2>"$tmp/emu-$provider.err" &
+  local device=()
+  [ "$provider" = ibm ] && device=(--device "$torino")
+  "$qdm" qpu-emulator --provider "$provider" "${device[@]}" "$@" >"$tmp/emu-$provider.out" 2>"$tmp/emu-$provider.err" &
   emu_pid=$!
   port=""
   for _ in $(seq 1 200); do
@@ -62,10 +68,80 @@ for provider in ionq ibm; do
   # shellcheck disable=SC2046
   "$qdm" sample --run "$run" --backend "$provider" --shots 2000 --count 16 --seed 5 --dry-run $(qpu_args "$provider") \
     >"$tmp/$provider-dry.out" 2>"$tmp/$provider-dry.err" && grep -q -e '"type":"ionq.multi-circuit.v1"' -e '"program_id":"sampler"' "$tmp/$provider-dry.out" &&
-    grep -q "gates per circuit" "$tmp/$provider-dry.err" && [ "$(stats jobs_created)" = 1 ] &&
-    ok "$provider: dry run prints the payload and gate counts, sends nothing" || { cat "$tmp/$provider-dry.err"; bad "$provider dry run"; }
+    grep -q "operations per circuit" "$tmp/$provider-dry.err" && grep -q "transpiled: two-qubit gates" "$tmp/$provider-dry.err" &&
+    [ "$(stats jobs_created)" = 1 ] &&
+    ok "$provider: dry run prints the payload, gate counts and transpilation, sends nothing" || { cat "$tmp/$provider-dry.err"; bad "$provider dry run"; }
   stop_emulator
 done
+cat "$tmp/ibm-dry.err"
+grep -q "static circuits of 9 qubits" "$tmp/ionq-dry.err" && grep -q "dynamic circuits of 7 qubits" "$tmp/ibm-dry.err" &&
+  ok "IonQ gets static chains (6 + 3 qubits), IBM dynamic ones (6 + 1)" || bad "circuit kinds"
+$python - "$tmp/ibm-dry.out" <<'PY' && ok "IBM payload: ISA OpenQASM 3 on physical qubits, measure/reset mid-circuit, bit map" || bad "IBM payload"
+import json, re, sys
+body = json.load(open(sys.argv[1]))
+qasm = body["params"]["pubs"][0][0]
+assert "cx " not in qasm and "qubit[" not in qasm, qasm[:400]
+assert re.search(r"^cz \$\d+, \$\d+;$", qasm, re.M), "no cz on physical qubits"
+assert re.search(r"^c\[\d+\] = measure \$\d+;$", qasm, re.M)
+assert "// classical bits (bit=role/step/index[=value kept]): 0=ancilla/3/0=0" in qasm, qasm[:300]
+gates = set(re.findall(r"^([a-z]+)[ (]", qasm, re.M)) - {"include", "bit"}
+assert gates <= {"rz", "sx", "x", "cz", "c"}, gates
+print("IBM pub 0:", len(qasm.splitlines()), "lines; gates", sorted(gates))
+PY
+# Offline: the same dry run against the fixture file, no account and no emulator.
+"$qdm" sample --run "$run" --backend ibm --count 2 --seed 5 --dry-run --device tests/fixtures/ibm/conf_brisbane.json \
+  --set ibm.backend=ibm_brisbane >"$tmp/brisbane.out" 2>"$tmp/brisbane.err" &&
+  grep -q '"backend":"ibm_brisbane"' "$tmp/brisbane.out" && grep -q 'ecr \$' "$tmp/brisbane.out" &&
+  grep -q "gate ecr _q0, _q1" "$tmp/brisbane.out" &&
+  ok "offline dry run for ibm_brisbane (ecr, its definition in the OpenQASM)" || { cat "$tmp/brisbane.err"; bad "offline dry run"; }
+expect_error "--device names a device other than ibm.backend" "the device description is of 'ibm_brisbane', but ibm.backend is 'ibm_torino'" \
+  "$qdm" sample --run "$run" --backend ibm --count 2 --dry-run --device tests/fixtures/ibm/conf_brisbane.json
+expect_error "--device without --dry-run" "--device applies to --dry-run" \
+  "$qdm" sample --run "$run" --backend ibm --count 2 --device "$torino"
+expect_error "dynamic circuits on IonQ say why not" "qpu.circuit = dynamic: IonQ's circuit JSON" \
+  "$qdm" sample --run "$run" --backend ionq --count 2 --dry-run --set qpu.circuit=dynamic
+expect_error "a QPU name IonQ does not have" "ionq.backend 'aria-1' is not simulator or qpu.NAME" \
+  "$qdm" sample --run "$run" --backend ionq --count 2 --dry-run --set ionq.backend=aria-1
+$python - "$run" <<'PY' && ok "journal: circuit kind, IBM calibration date, bit map, transpile report" || bad "journal fields"
+import json, sys, h5py
+jobs = h5py.File(sys.argv[1])["jobs"]
+by = {jobs[k].attrs["provider"]: jobs[k].attrs for k in jobs}
+assert by["ionq"]["circuit_kind"] == "static" and by["ibm"]["circuit_kind"] == "dynamic"
+assert by["ibm"]["calibration_date"].startswith("2025-02-26"), by["ibm"]["calibration_date"]
+assert by["ibm"]["device_version"] == "1.0.54"
+bits = json.loads(by["ibm"]["bit_map"])["bits"]
+assert [b["role"] for b in bits] == ["ancilla"] * 3 + ["data"] * 6, bits
+assert [b["step"] for b in bits][:3] == [3, 2, 1]
+assert "SWAPs" in by["ibm"]["transpile"] and "layout 0->" in by["ibm"]["transpile"]
+assert "multinomial" in by["ionq"]["counts"] and "seed 5" in by["ionq"]["counts"], by["ionq"]["counts"]
+print("ibm:", by["ibm"]["transpile"])
+PY
+
+# qdm export: the chains as files, logical or for a device, and IonQ JSON.
+"$qdm" export --run "$run" --format qasm3 --device "$torino" --count 3 --seed 5 --out "$tmp/export-isa" >"$tmp/export.out" 2>&1 &&
+  "$qdm" export --run "$run" --format qasm3 --count 3 --seed 5 --out "$tmp/export-logical" >>"$tmp/export.out" 2>&1 &&
+  "$qdm" export --run "$run" --format ionq-json --count 3 --seed 5 --out "$tmp/export-ionq" >>"$tmp/export.out" 2>&1 &&
+  ok "qdm export: qasm3 (ISA and logical) and ionq-json" || { cat "$tmp/export.out"; bad "export"; }
+$python - "$tmp" <<'PY' && ok "exported files carry their bit maps; ISA files equal the dry run's circuits" || bad "export contents"
+import json, sys
+tmp = sys.argv[1]
+m = json.load(open(f"{tmp}/export-isa/manifest.json"))
+assert m["device"] == "ibm_torino" and m["circuit"] == "dynamic" and len(m["files"]) == 3
+dry = json.load(open(f"{tmp}/ibm-dry.out"))["params"]["pubs"]
+for k, f in enumerate(m["files"]):
+    text = open(f"{tmp}/export-isa/{f['file']}").read()
+    assert [b["role"] for b in f["bits"]] == ["ancilla"] * 3 + ["data"] * 6
+    assert text == dry[k][0] + "\n", f["file"]
+logical = open(f"{tmp}/export-logical/sample-0.qasm").read()
+assert "qubit[7] q;" in logical and "] = measure q[" in logical, logical[:300]
+ion = json.load(open(f"{tmp}/export-ionq/sample-0.json"))
+assert ion["input"]["qubits"] == 9 and ion["input"]["gateset"] == "qis"
+print("exported", len(m["files"]), "files per format;", m["transpile"])
+PY
+expect_error "export into a folder that is not empty" "is not empty" \
+  "$qdm" export --run "$run" --format qasm3 --count 1 --out "$tmp/export-isa"
+expect_error "export --device with ionq-json" "use --format qasm3" \
+  "$qdm" export --run "$run" --format ionq-json --device "$torino" --count 1 --out "$tmp/e2"
 
 for pair in "001 ionq" "002 ibm"; do
   set -- $pair
@@ -140,6 +216,8 @@ expect_error "bad emulator noise entry" "noise entry 'bitflip=0.1' is not NAME=S
   "$qdm" qpu-emulator --noise bitflip=0.1
 expect_error "noisy emulator too wide" "the density-matrix backend holds at most 12 qubits" \
   "$qdm" qpu-emulator --noise depolarizing=0.01 --max-qubits 20
+expect_error "an IBM emulator needs a device" "--provider ibm needs --device CONF.json" \
+  "$qdm" qpu-emulator --provider ibm
 
 # Keys: a missing variable is named; a wrong key is refused without printing it.
 emulator ionq

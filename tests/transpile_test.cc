@@ -308,7 +308,7 @@ TEST(Sabre, RoutedGatesSitOnCoupledQubitsAndSwapsAreNearOptimal) {
       }
       std::vector<int> start(n);
       for (int i = 0; i < n; ++i) start[i] = i;
-      const RoutedProgram r = sabre_route(p, graph, sabre_layout(p, graph, start, 1), 1);
+      const RoutedProgram r = sabre_route(p, graph, best_sabre_layout(p, graph, start, 1, 8), 1);
       for (const Instruction& i : r.instructions) {
         const Op& op = std::get<Op>(i);
         EXPECT_TRUE(graph.adjacent(op.qubits[0], op.qubits[1])) << name;
@@ -319,8 +319,8 @@ TEST(Sabre, RoutedGatesSitOnCoupledQubitsAndSwapsAreNearOptimal) {
       optimal_total += best;
     }
   }
-  // On 12 small cases SABRE needs at most twice the exhaustive optimum in total.
-  EXPECT_LE(sabre_total, 2 * optimal_total + 2) << sabre_total << " vs " << optimal_total;
+  // On 12 small cases SABRE needs at most 1.5 times the exhaustive optimum in total.
+  EXPECT_LE(2 * sabre_total, 3 * optimal_total) << sabre_total << " vs " << optimal_total;
 }
 
 TEST(Sabre, TheLayoutAvoidsFaultyAndNoisyQubits) {

@@ -308,6 +308,28 @@ std::vector<int> sabre_layout(const Program& program, const CouplingGraph& g,
   return layout;
 }
 
+std::vector<int> best_sabre_layout(const Program& program, const CouplingGraph& g,
+                                   const std::vector<int>& initial_layout, uint64_t seed,
+                                   int trials) {
+  Rng rng(seed * 0x9E3779B97F4A7C15ull + 17);
+  std::vector<int> best;
+  int best_swaps = 0;
+  // A start may use any physical qubit: shuffle the free ones in too.
+  std::vector<int> pool(g.size());
+  std::iota(pool.begin(), pool.end(), 0);
+  for (int t = 0; t < std::max(1, trials); ++t) {
+    std::vector<int> start = initial_layout;
+    if (t > 0) {
+      for (int i = g.size() - 1; i > 0; --i) std::swap(pool[i], pool[rng.below(i + 1)]);
+      start.assign(pool.begin(), pool.begin() + program.num_qubits());
+    }
+    std::vector<int> layout = sabre_layout(program, g, start, seed + 31 * t);
+    const int swaps = sabre_route(program, g, layout, seed).swaps;
+    if (best.empty() || swaps < best_swaps) best = std::move(layout), best_swaps = swaps;
+  }
+  return best;
+}
+
 int optimal_swap_count(const Program& program, const CouplingGraph& g) {
   const int n = g.size(), logical = program.num_qubits();
   require(n <= 8, "the exhaustive search handles at most 8 physical qubits, not {}", n);

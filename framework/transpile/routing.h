@@ -61,6 +61,13 @@ RoutedProgram sabre_route(const Program& program, const CouplingGraph& graph,
 std::vector<int> sabre_layout(const Program& program, const CouplingGraph& graph,
                               std::vector<int> initial_layout, uint64_t seed, int rounds = 2);
 
+/// sabre_layout from `trials` starts (`initial_layout`, then seeded shuffles of it), keeping the
+/// refined layout whose forward routing needs the fewest SWAPs (Qiskit's SabreLayout runs many
+/// such trials too).
+std::vector<int> best_sabre_layout(const Program& program, const CouplingGraph& graph,
+                                   const std::vector<int>& initial_layout, uint64_t seed,
+                                   int trials);
+
 /// The fewest SWAPs any router needs for the program's two-qubit gates in their given order
 /// (gates that commute are not reordered), from the best initial layout: a shortest-path search
 /// over (gates done, layout) states. For small cases only (checks SABRE in qdm-bench);

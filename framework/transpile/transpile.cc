@@ -8,7 +8,6 @@
 #include <set>
 
 #include "framework/error.h"
-#include "framework/rng.h"
 #include "framework/transpile/basis.h"
 
 namespace qdm {
@@ -144,22 +143,17 @@ Layout DeviceTarget::choose_layout(const Program& program, const TranspileOption
   for (size_t k = 0; k < regions.size(); ++k) {
     const Region& r = regions[k];
     const CouplingGraph graph = subgraph(device_, r.qubits);
-    for (int trial = 0; trial < 2; ++trial) {
-      std::vector<int> start(n);
-      for (int l = 0; l < n; ++l) start[l] = l;  // growth order: the best qubits first
-      if (trial == 1) {
-        Rng rng(o.seed * 7919 + k);
-        for (int i = n - 1; i > 0; --i) std::swap(start[i], start[rng.below(i + 1)]);
-      }
-      const std::vector<int> refined = sabre_layout(program, graph, start, o.seed + k);
-      Layout candidate;
-      candidate.region = r.qubits;
-      for (int i : refined) candidate.initial.push_back(r.qubits[i]);
-      const double success = transpile(program, candidate, o.seed).stats.estimated_success;
-      if (success > best_success) {
-        best_success = success;
-        best = candidate;
-      }
+    std::vector<int> start(n);
+    for (int l = 0; l < n; ++l) start[l] = l;  // growth order: the best qubits first
+    const std::vector<int> refined =
+        best_sabre_layout(program, graph, start, o.seed + k, o.layout_trials);
+    Layout candidate;
+    candidate.region = r.qubits;
+    for (int i : refined) candidate.initial.push_back(r.qubits[i]);
+    const double success = transpile(program, candidate, o.seed).stats.estimated_success;
+    if (success > best_success) {
+      best_success = success;
+      best = candidate;
     }
   }
   return best;

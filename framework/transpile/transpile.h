@@ -22,6 +22,8 @@ struct TranspileOptions {
   int layout_regions = 12;
   /// Qubits a region holds beyond the program's own, for routing to move through.
   int spare_qubits = 2;
+  /// SABRE layout trials per region (random starts, each refined forward and backward).
+  int layout_trials = 4;
 };
 
 /// Where a program sits: the physical qubits routing may use, and the start of each logical
