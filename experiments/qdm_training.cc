@@ -127,6 +127,7 @@ QdmSettings read_qdm_settings(const Config& c) {
   s.ionq = read_qpu_settings(c, "ionq");
   s.ibm = read_qpu_settings(c, "ibm");
   s.chain_circuit = c.get_text("qpu.circuit");
+  s.skip_rejected = c.get_bool("qpu.skip_rejected");
   return s;
 }
 

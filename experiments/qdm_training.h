@@ -70,6 +70,7 @@ struct QdmSettings : TrainSettings {
   dm::NoiseModel noise;                ///< applied when sampling on the density-matrix backend
   rest::QpuSettings ionq, ibm;         ///< the cloud QPU backends' endpoints and limits
   std::string chain_circuit = "auto";  ///< qpu.circuit: auto, dynamic or static
+  bool skip_rejected = true;           ///< qpu.skip_rejected
   /// The settings of cloud QPU backend `name` (ionq or ibm).
   const rest::QpuSettings& qpu(const std::string& name) const {
     return name == "ionq" ? ionq : ibm;
@@ -149,6 +150,11 @@ struct Generated {
   std::string backend;
   int64_t shots = 0;               ///< per sample; 0 for exact amplitudes
   std::vector<double> kept_shots;  ///< per sample, with shots: those passing the post-selection
+  /// With shots: the raw counts per sample (CSR) and the bit map that decodes them.
+  std::vector<int64_t> count_offsets, count_bits;
+  std::vector<double> count_values;
+  std::string bit_map, circuit_kind;
+  bool rejected_truncated = false;
   double seconds = 0;
 };
 /// Exact amplitudes on a simulator, or (request.shots > 0, or a cloud QPU backend) estimates from

@@ -12,6 +12,10 @@ void add_qpu_keys(ConfigSchema& s) {
            "measuring them mid-circuit (dynamic) or takes fresh ones, all measured at the end "
            "(static); auto: dynamic where the backend measures mid-circuit and resets "
            "(statevector, IBM devices listing measure and reset), static elsewhere (IonQ)");
+  s.boolean("qpu.skip_rejected", true,
+            "shot sampling on a simulator: a shot that fails a post-selection stops there, its "
+            "later bits read 0 in the stored counts (the estimates are the same, for far less "
+            "work); false runs every shot to the end, as hardware does");
   s.real("qpu.poll_interval", 2, 0.01, 3600, "cloud QPUs: seconds between job status polls");
   s.real("qpu.deadline", 3600, 1, 7 * 86400,
          "cloud QPUs: seconds a job may take from submission to results; then it is cancelled");
@@ -26,23 +30,34 @@ void add_qpu_keys(ConfigSchema& s) {
   for (const std::string provider : {"ionq", "ibm"}) {
     const rest::QpuSettings d = rest::default_qpu_settings(provider);
     s.text(provider + ".base_url", d.base_url, provider + ": API base URL");
-    s.text(provider + ".backend", d.device, provider + ": device the jobs run on");
+    s.text(provider + ".backend", d.device,
+           provider == "ionq"
+               ? "ionq: simulator, or a QPU by its v0.4 name (qpu.aria-1, qpu.forte-1, ...)"
+               : "ibm: the device the jobs run on; its configuration and calibration are read "
+                 "from the API before any circuit is built for it");
     s.text(provider + ".api_key_env", d.api_key_env,
            provider + ": environment variable holding the API key");
     s.integer(provider + ".max_qubits", d.max_qubits, 1, 1000,
-              provider + ": the device's qubit count, checked before submission");
+              provider == "ionq"
+                  ? "ionq: the device's qubit count, checked before submission (simulator 29, "
+                    "Aria 25, Forte 36)"
+                  : "ibm: most qubits a circuit may use, checked before submission (the device's "
+                    "own count, from its configuration, applies too)");
+    if (provider == "ionq") {
+      s.choice("ionq.noise_model", "ideal",
+               {"ideal", "aria-1", "aria-2", "forte-1", "forte-enterprise-1", "harmony"},
+               "ionq: the simulator's noise (IonQ's depolarising model of that QPU, run shot by "
+               "shot); ideal returns exact probabilities. Simulator only");
+      s.boolean("ionq.exact_probabilities", false,
+                "ionq: keep the ideal simulator's exact probabilities as fractional counts p x "
+                "shots instead of drawing the shots from them (a multinomial seeded by the "
+                "sample seed, recorded in /jobs)");
+    } else {
+      s.text("ibm.token_url", d.token_url, "ibm: IAM endpoint that trades the API key for a token");
+      s.text("ibm.service_crn", "", "ibm: the Qiskit Runtime instance's CRN (Service-CRN header)");
+      s.text("ibm.api_version", d.api_version, "ibm: IBM-API-Version header");
+    }
   }
-  s.choice("ionq.noise_model", "ideal",
-           {"ideal", "aria-1", "aria-2", "forte-1", "forte-enterprise-1", "harmony"},
-           "ionq: the simulator's noise (IonQ's depolarising model of that QPU, shot by shot); "
-           "ideal returns exact probabilities. Simulator only: QPUs are noisy by nature");
-  s.boolean("ionq.exact_probabilities", false,
-            "ionq: keep the ideal simulator's exact probabilities as fractional counts p x shots "
-            "instead of drawing the shots from them (seeded multinomial, seed recorded in /jobs)");
-  const rest::QpuSettings ibm = rest::default_qpu_settings("ibm");
-  s.text("ibm.token_url", ibm.token_url, "ibm: IAM endpoint that trades the API key for a token");
-  s.text("ibm.service_crn", "", "ibm: the Qiskit Runtime instance's CRN (Service-CRN header)");
-  s.text("ibm.api_version", ibm.api_version, "ibm: IBM-API-Version header");
 }
 
 rest::QpuSettings read_qpu_settings(const Config& c, const std::string& provider) {

@@ -211,7 +211,7 @@ Generated sample_qdm_shots(const Pipeline& denoiser, const QdmSettings& s,
                    // Shots the post-selection rejects may stop early: the estimate is the same.
                    std::vector<std::pair<int, int>> select;
                    const auto& bits_of = batch.chains[b].bits;
-                   for (size_t k = 0; k < bits_of.size(); ++k) {
+                   for (size_t k = 0; k < bits_of.size() && s.skip_rejected; ++k) {
                      if (bits_of[k].select >= 0) select.emplace_back(k, bits_of[k].select);
                    }
                    for (uint64_t bits : backend->sample(batch.chains[b].program, shots,
@@ -224,6 +224,7 @@ Generated sample_qdm_shots(const Pipeline& denoiser, const QdmSettings& s,
                  });
     progress.finish(request.count, fmt::format("{} samples x {} shots", request.count, shots));
     g.backend = fmt::format("{} ({} shots, {} circuits)", name, shots, to_string(batch.wiring));
+    g.rejected_truncated = s.skip_rejected;
   }
   const size_t dim = size_t{1} << denoiser.input_qubits();
   g.dim = dim;
@@ -233,7 +234,13 @@ Generated sample_qdm_shots(const Pipeline& denoiser, const QdmSettings& s,
   g.shots = shots;
   double kept = 0;
   int empty = 0;
+  g.count_offsets.push_back(0);
   for (int b = 0; b < request.count; ++b) {
+    for (const auto& [bits, n] : counts[b]) {
+      g.count_bits.push_back(static_cast<int64_t>(bits));
+      g.count_values.push_back(n);
+    }
+    g.count_offsets.push_back(static_cast<int64_t>(g.count_bits.size()));
     const ChainEstimate e = estimate_from_counts(batch.chains[b], counts[b]);
     std::copy(e.magnitudes.begin(), e.magnitudes.end(), g.magnitudes.begin() + b * dim);
     g.kept_shots.push_back(e.kept);
@@ -246,6 +253,8 @@ Generated sample_qdm_shots(const Pipeline& denoiser, const QdmSettings& s,
     fmt::print(stderr, "warning: {} of {} samples kept no shot; their images are all zeros\n",
                empty, request.count);
   }
+  g.bit_map = chain_job_description(batch, {}).bit_map;
+  g.circuit_kind = to_string(batch.wiring);
   g.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return g;
 }

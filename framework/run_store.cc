@@ -272,6 +272,17 @@ std::string RunFile::add_samples(const SampleSet& s) {
   if (!s.kept_shots.empty()) {
     h5::write_dataset(set.get(), "kept_shots", std::span<const double>(s.kept_shots), {n});
   }
+  if (!s.count_offsets.empty()) {
+    const hsize_t k = s.count_bits.size();
+    h5::write_dataset(set.get(), "count_offsets", std::span<const int64_t>(s.count_offsets),
+                      {n + 1});
+    h5::write_dataset(set.get(), "count_bits", std::span<const int64_t>(s.count_bits), {k});
+    h5::write_dataset(set.get(), "count_values", std::span<const double>(s.count_values), {k});
+    h5::write_attribute(set.get(), "bit_map", s.bit_map);
+    h5::write_attribute(set.get(), "circuit_kind", s.circuit_kind);
+    h5::write_attribute(set.get(), "rejected_shots_truncated",
+                        static_cast<int64_t>(s.rejected_truncated));
+  }
   h5::write_attribute(set.get(), "backend", s.backend);
   h5::write_attribute(set.get(), "shots", s.shots);
   h5::write_attribute(set.get(), "seed", s.seed);
@@ -302,6 +313,15 @@ SampleSet RunFile::read_samples(const std::string& name) const {
   s.shots = h5::read_int_attribute(set.get(), "shots").value_or(0);
   if (h5::exists(set.get(), "kept_shots"))
     s.kept_shots = h5::read_doubles(set.get(), "kept_shots").values;
+  if (h5::exists(set.get(), "count_offsets")) {
+    s.count_offsets = h5::read_ints(set.get(), "count_offsets").values;
+    s.count_bits = h5::read_ints(set.get(), "count_bits").values;
+    s.count_values = h5::read_doubles(set.get(), "count_values").values;
+    s.bit_map = h5::read_string_attribute(set.get(), "bit_map").value_or("");
+    s.circuit_kind = h5::read_string_attribute(set.get(), "circuit_kind").value_or("");
+    s.rejected_truncated =
+        h5::read_int_attribute(set.get(), "rejected_shots_truncated").value_or(0) != 0;
+  }
   s.seed = h5::read_int_attribute(set.get(), "seed").value_or(0);
   return s;
 }

@@ -73,6 +73,13 @@ struct SampleSet {
   /// With shots: per sample, the shots that passed the chain's post-selection (the images are
   /// sqrt of frequencies among these).
   std::vector<double> kept_shots;
+  /// With shots: each sample's measured classical bitstrings and how often each came, as
+  /// stored (CSR: sample b's entries are [count_offsets[b], count_offsets[b + 1])).
+  std::vector<int64_t> count_offsets, count_bits;
+  std::vector<double> count_values;
+  std::string bit_map;              ///< JSON: what each classical bit holds (docs/run-format.md)
+  std::string circuit_kind;         ///< dynamic or static
+  bool rejected_truncated = false;  ///< rejected shots stopped at their first failed bit
   int64_t seed = 0;
   double seconds = 0;
   size_t count() const { return labels.size(); }

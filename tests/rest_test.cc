@@ -717,6 +717,31 @@ TEST(IonqResults, IdealSimulatorProbabilitiesBecomeSeededShots) {
   EXPECT_NE(client->counts_kind().find("exact probabilities"), std::string::npos);
 }
 
+TEST(IonqResults, QpuFrequenciesAreShotCounts) {
+  Loopback lb("ionq");
+  lb.settings.device = "qpu.aria-1";
+  auto client = lb.client();
+  MemoryJournal journal;
+  const Histogram h = run_job(*client, journal, uniform_request(*client, 300)).at(0);
+  double total = 0;
+  for (const auto& [bits, n] : h) {
+    EXPECT_EQ(n, std::round(n));
+    total += n;
+  }
+  EXPECT_EQ(total, 300);
+  EXPECT_EQ(journal.load().at(0).counts_kind, "shots");
+}
+
+TEST(IbmLimits, JobsBeyondTheConfigurationsLimitsAreRefused) {
+  Loopback lb("ibm");
+  auto client = lb.client();
+  JobRequest r = Loopback::bell_like_request(*client, 301);  // max_experiments 300
+  EXPECT_THROW(client->payload(r, "n"), std::invalid_argument);
+  r = Loopback::bell_like_request(*client, 1);
+  r.shots = 100001;  // max_shots 100000
+  EXPECT_THROW(client->payload(r, "n"), std::invalid_argument);
+}
+
 TEST(IonqResults, MultiCircuitJobsReadChildJobIdsAndTheV03Name) {
   for (const std::string fault : {"", "legacy-children@any*100"}) {
     Loopback lb("ionq", fault);

@@ -86,6 +86,16 @@ class IbmProvider : public QpuProvider {
 
   std::string payload(const JobRequest& r, const std::string& nonce) const override {
     require(!r.circuits.empty(), "a job needs at least one circuit");
+    if (const Device* d = device()) {
+      // The configuration's limits (max_experiments, max_shots): a bigger job is refused.
+      require(d->max_circuits() == 0 || static_cast<int>(r.circuits.size()) <= d->max_circuits(),
+              "{} takes at most {} circuits per job (max_experiments); this one has {}: sample "
+              "fewer at once (--count)",
+              d->name(), d->max_circuits(), r.circuits.size());
+      require(d->max_shots() == 0 || r.shots <= d->max_shots(),
+              "{} takes at most {} shots per circuit (max_shots); --shots is {}", d->name(),
+              d->max_shots(), r.shots);
+    }
     nlohmann::json pubs = nlohmann::json::array();
     for (size_t k = 0; k < r.circuits.size(); ++k) {
       const std::string comment = k < r.comments.size() ? r.comments[k] : "";

@@ -20,9 +20,12 @@ namespace {
 
 struct Chain {
   Pipeline p = bottleneck_denoiser({3, 0, 15, 20, 15});  // the latent preset's denoiser
+  int label = -1;
   std::vector<std::vector<double>> steps;
   std::vector<std::complex<double>> noise;
-  explicit Chain(int T) {
+  /// The latent preset's chain, or with `conditioned` the headline model's (1110 parameters).
+  explicit Chain(int T, bool conditioned = false) {
+    if (conditioned) p = bottleneck_denoiser({}), label = 3;
     Rng rng(1);
     for (int t = 0; t < T; ++t) {
       steps.emplace_back(p.num_params());
@@ -36,7 +39,7 @@ struct Chain {
     for (auto& z : noise) z /= std::sqrt(norm);
   }
   ChainCircuit compile(ChainWiring wiring = ChainWiring::Fresh) const {
-    return compile_reverse_chain(p, {steps.begin(), steps.end()}, noise, -1, wiring);
+    return compile_reverse_chain(p, {steps.begin(), steps.end()}, noise, label, wiring);
   }
 };
 
@@ -65,28 +68,37 @@ void chain_to_ionq(benchmark::State& state) {
 }
 
 void chain_shots(benchmark::State& state) {
-  const Chain chain(static_cast<int>(state.range(0)));
-  const bool dynamic = state.range(1) != 0;
+  // Args: T, dynamic (0/1), model (0 latent, 1 conditioned-latent), stop rejected shots (0/1).
+  const bool dynamic = state.range(1) != 0, conditioned = state.range(2) != 0;
+  const Chain chain(static_cast<int>(state.range(0)), conditioned);
   const ChainCircuit c = chain.compile(dynamic ? ChainWiring::Reuse : ChainWiring::Fresh);
+  std::vector<std::pair<int, int>> select;
+  for (size_t k = 0; k < c.bits.size() && state.range(3); ++k) {
+    if (c.bits[k].select >= 0) select.emplace_back(static_cast<int>(k), c.bits[k].select);
+  }
   BackendOptions o;
   o.threads = 1;
   const auto backend = make_backend("statevector", o);
   uint64_t seed = 1;
   for (auto _ : state) {
-    auto shots = backend->sample(c.program, 2000, seed++);
+    auto shots = backend->sample(c.program, 2000, seed++, select);
     benchmark::DoNotOptimize(shots.data());
   }
   state.SetItemsProcessed(state.iterations() * 2000);
-  state.SetLabel(fmt::format("latent chain ({}, {} qubits) on statevector, 1 thread; items = shots",
-                             dynamic ? "dynamic" : "static", c.width()));
+  state.SetLabel(fmt::format("{} chain ({}, {} qubits{}) on statevector, 1 thread; items = shots",
+                             conditioned ? "conditioned-latent" : "latent",
+                             dynamic ? "dynamic" : "static", c.width(),
+                             state.range(3) ? ", rejected shots stopped" : ""));
 }
 
 BENCHMARK(chain_to_qasm)->Name("qpu/chain-to-qasm3")->Arg(8)->Unit(benchmark::kMillisecond);
 BENCHMARK(chain_to_ionq)->Name("qpu/chain-to-ionq-json")->Arg(8)->Unit(benchmark::kMillisecond);
 BENCHMARK(chain_shots)
     ->Name("qpu/chain-shots")
-    ->Args({8, 0})
-    ->Args({8, 1})
+    ->Args({8, 0, 0, 0})
+    ->Args({8, 1, 0, 0})
+    ->Args({8, 1, 1, 0})
+    ->Args({8, 1, 1, 1})
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

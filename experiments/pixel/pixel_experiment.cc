@@ -75,6 +75,12 @@ SampleSet PixelExperiment::sample(const Config& c, const RunFile& run,
   s.backend = g.backend;
   s.shots = g.shots;
   s.kept_shots = g.kept_shots;
+  s.count_offsets = g.count_offsets;
+  s.count_bits = g.count_bits;
+  s.count_values = g.count_values;
+  s.bit_map = g.bit_map;
+  s.circuit_kind = g.circuit_kind;
+  s.rejected_truncated = g.rejected_truncated;
   s.seed = static_cast<int64_t>(request.seed);
   s.seconds = g.seconds;
   return s;

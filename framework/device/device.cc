@@ -73,6 +73,13 @@ Device Device::from_ibm_json(const json& conf, const json& props) {
   }
   d.num_qubits_ = n.get<int>();
   d.basis_gates_ = strings(member(conf, "basis_gates", cw), cw + " basis_gates");
+  for (const auto& [key, out] :
+       {std::pair{"max_experiments", &d.max_circuits_}, std::pair{"max_shots", &d.max_shots_}}) {
+    if (conf.contains(key) && conf[key].is_number_integer() && conf[key].get<int64_t>() > 0 &&
+        conf[key].get<int64_t>() < (1LL << 31)) {
+      *out = conf[key].get<int>();
+    }
+  }
   if (conf.contains("supported_instructions")) {
     d.supported_ = strings(conf["supported_instructions"], cw + " supported_instructions");
   }

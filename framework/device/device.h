@@ -45,6 +45,10 @@ class Device {
   const std::vector<std::string>& basis_gates() const { return basis_gates_; }
   /// The basis' two-qubit gate: "cz" (symmetric) or "ecr" (directed).
   const std::string& two_qubit_gate() const { return two_qubit_gate_; }
+  /// The configuration's max_experiments and max_shots: circuits per job, shots per circuit
+  /// (0 when it does not say).
+  int max_circuits() const { return max_circuits_; }
+  int max_shots() const { return max_shots_; }
   /// A basis gate or one of the configuration's supported_instructions (measure, reset, ...).
   bool supports(std::string_view instruction) const;
 
@@ -63,6 +67,7 @@ class Device {
  private:
   std::string name_, version_, calibration_date_;
   int num_qubits_ = 0;
+  int max_circuits_ = 0, max_shots_ = 0;
   std::vector<std::string> basis_gates_, supported_;
   std::string two_qubit_gate_;
   std::vector<std::pair<int, int>> edges_;

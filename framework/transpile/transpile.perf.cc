@@ -4,6 +4,8 @@
 // two-qubit gate, the calibrated estimate of success. And SABRE against an exhaustive search on
 // small random circuits (line, ring, grid): SWAPs per logical two-qubit gate of each. Goal:
 // SABRE within 1.5x of the optimum on the small cases.
+#include "framework/transpile/transpile.h"
+
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
@@ -11,7 +13,6 @@
 #include "framework/denoisers.h"
 #include "framework/device/device.h"
 #include "framework/rng.h"
-#include "framework/transpile/transpile.h"
 
 namespace qdm {
 namespace {
@@ -75,8 +76,8 @@ void layout_search(benchmark::State& state) {
   for (auto _ : state) layout = t.choose_layout(c.program);
   set_counters(state, t.transpile(c.program, layout).stats);
   state.SetItemsProcessed(state.iterations());
-  state.SetLabel(fmt::format("{} on {}; items = layouts", kModels[state.range(0)],
-                             kDevices[state.range(1)]));
+  state.SetLabel(
+      fmt::format("{} on {}; items = layouts", kModels[state.range(0)], kDevices[state.range(1)]));
 }
 
 void transpile_chain(benchmark::State& state) {
@@ -125,7 +126,9 @@ void sabre_vs_optimal(benchmark::State& state) {
   state.counters["ratio"] = optimal ? static_cast<double>(sabre) / optimal : 1.0;
   state.SetItemsProcessed(state.iterations() * 12);
   state.SetLabel(fmt::format("{}: 12 random circuits of 10 CNOTs; items = circuits routed",
-                             which == 0 ? "line of 5" : which == 1 ? "ring of 6" : "grid 2x3"));
+                             which == 0   ? "line of 5"
+                             : which == 1 ? "ring of 6"
+                                          : "grid 2x3"));
 }
 
 BENCHMARK(layout_search)

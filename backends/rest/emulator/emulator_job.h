@@ -2,6 +2,7 @@
 /// The emulator's record of one job, shared by its core and its provider routes.
 
 #include <cstdint>
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -28,6 +29,9 @@ struct QpuEmulator::Job {
   std::string reason_code;                 ///< IBM's error code
   std::string cancelled_as = "Cancelled";  ///< IBM's status word when cancelled
   bool never_finishes = false, fails = false, runs_too_long = false;
+  /// The simulation, on its own thread once the job is running: status replies never wait for
+  /// it. Holds the reason when it failed, empty when it succeeded.
+  std::future<std::string> work;
   std::vector<std::vector<uint64_t>> samples;     ///< shots, per program
   std::vector<std::map<uint64_t, double>> exact;  ///< IonQ ideal simulator: distributions
 };

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <regex>
 
@@ -287,16 +288,30 @@ void QpuEmulator::advance(Job& job) {
     job.reason = "the job exceeded its maximum execution time";
     return;
   }
-  if (!job.fails) {
-    try {
-      run(job);
-    } catch (const std::exception& e) {
-      job.fails = true;
-      job.reason = fmt::format("the emulator could not run the job: {}", e.what());
-      job.reason_code = "1003";
-    }
+  if (job.fails) {
+    job.state = "failed";
+    return;
   }
-  job.state = job.fails ? "failed" : "completed";
+  // The simulation runs on its own thread; the job stays running until it is done.
+  if (!job.work.valid()) {
+    job.state = "running";
+    job.work = std::async(std::launch::async, [this, &job]() -> std::string {
+      try {
+        run(job);
+        return "";
+      } catch (const std::exception& e) {
+        return e.what();
+      }
+    });
+    return;
+  }
+  if (job.work.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+  const std::string failure = job.work.get();
+  if (!failure.empty()) {
+    job.reason = fmt::format("the emulator could not run the job: {}", failure);
+    job.reason_code = "1003";
+  }
+  job.state = failure.empty() ? "completed" : "failed";
 }
 
 void QpuEmulator::run(Job& job) const {
