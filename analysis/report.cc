@@ -58,9 +58,10 @@ std::map<std::string, std::string> parse_ini(const std::string& text) {
       continue;
     }
     const auto eq = line.find('=');
-    if (eq == std::string::npos) continue;
+    // Keys before any section (the experiment's name) are not config keys.
+    if (eq == std::string::npos || section.empty()) continue;
     const std::string key = trim(line.substr(0, eq));
-    out[section.empty() ? key : section + "." + key] = trim(line.substr(eq + 1));
+    out[section + "." + key] = trim(line.substr(eq + 1));
   }
   return out;
 }

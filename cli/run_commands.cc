@@ -29,11 +29,18 @@ namespace qdm::cli {
 void require_writable_target(const fs::path& path, const char* flag) {
   const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::error_code ec;
-  require(fs::is_directory(folder, ec), "{} '{}': folder '{}' does not exist", flag, path.string(),
-          folder.string());
-  require(::access(folder.c_str(), W_OK) == 0, "{} '{}': folder '{}' is not writable", flag,
-          path.string(), folder.string());
   require(!fs::is_directory(path, ec), "{} '{}' is a folder, not a file", flag, path.string());
+  // Missing folders are made, below the nearest one that exists and is writable.
+  fs::path existing = folder;
+  while (!existing.empty() && !fs::exists(existing, ec)) existing = existing.parent_path();
+  if (existing.empty()) existing = ".";
+  require(fs::is_directory(existing, ec), "{} '{}': '{}' is not a folder", flag, path.string(),
+          existing.string());
+  require(::access(existing.c_str(), W_OK) == 0, "{} '{}': folder '{}' is not writable", flag,
+          path.string(), existing.string());
+  fs::create_directories(folder, ec);
+  require(!ec, "{} '{}': cannot create folder '{}': {}", flag, path.string(), folder.string(),
+          ec.message());
 }
 
 namespace {
@@ -153,9 +160,16 @@ int run_train(const std::vector<std::string>& args) {
   if (!run) {
     std::error_code ignored;
     fs::remove(checkpoint_path(out), ignored);
-    run = RunFile::create(
-        out, {name, training->backend(), config.get_int("train.seed"), config.to_ini()},
-        training->loss_width(), vm.count("overwrite") > 0);
+    // The stored config names its experiment, so `qdm train --config` takes it back alone.
+    run = RunFile::create(out,
+                          {name, training->backend(), config.get_int("train.seed"),
+                           "experiment = " + name + "\n\n" + config.to_ini()},
+                          training->loss_width(), vm.count("overwrite") > 0);
+  } else if (run->attribute("status") == "complete") {
+    // Its status stays complete: a finished run (an autoencoder the latent runs read) stays usable.
+    fmt::print("run file {} had already finished training ({} steps); nothing changed\n", out,
+               run->train_rows());
+    return 0;
   } else {
     run->set_status("running");
   }

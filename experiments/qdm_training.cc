@@ -275,8 +275,7 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
   const long long total_steps = static_cast<long long>(s.epochs) * steps_per_epoch;
   Progress progress("train step", total_steps, "samples/s");
   const long long first_step = state.at.step;
-  double epoch_loss = 0, last_loss = 0;
-  int epoch_batches = 0;
+  double last_loss = 0;
   while (state.at.epoch < s.epochs) {
     const double lr = step_lr(s.adam.lr, state.at.epoch, s.lr_step, s.lr_gamma);
     while (state.at.batch < steps_per_epoch) {
@@ -304,8 +303,6 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
       ++state.at.step;
       ++state.at.batch;
       last_loss = r.loss;
-      epoch_loss += r.loss;
-      ++epoch_batches;
       session.record(
           {state.at.step, state.at.epoch, r.loss, lr, session.wall(), std::move(r.loss_per_t)});
       if (state.at.step % s.checkpoint_every == 0) checkpoint();
@@ -328,17 +325,10 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
 
   run.write_params(
       {s.snapshots(), static_cast<int>(per), state.params, block_offsets(denoiser), {}});
-  const double final_epoch_loss = epoch_batches > 0 ? epoch_loss / epoch_batches : last_loss;
-  run.write_metric("final_loss", last_loss);
-  run.write_metric("final_epoch_loss", final_epoch_loss);
-  run.write_metric("train_seconds", seconds);
-  run.write_metric("train_steps", static_cast<double>(state.at.step));
-  run.write_metric("seconds_per_epoch", seconds / s.epochs);
-  run.write_metric("train_samples_per_second", static_cast<double>(state.at.step) * B / seconds);
   // Trained parameters: the sequential mode's snapshots are copies of one set.
-  run.write_metric(
-      "parameter_count",
-      static_cast<double>(per) * (s.param_mode == ParamMode::PerTimestep ? s.snapshots() : 1));
+  write_training_metrics(run, {last_loss, seconds, state.at.step, s.epochs, static_cast<double>(B),
+                               static_cast<double>(per) *
+                                   (s.param_mode == ParamMode::PerTimestep ? s.snapshots() : 1)});
   run.set_status("complete");
   run.flush();
   TrainOutcome outcome;

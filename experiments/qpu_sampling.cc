@@ -250,8 +250,12 @@ Generated sample_qdm_shots(const Pipeline& denoiser, const QdmSettings& s,
   fmt::print(stderr, "post-selection kept {:.3g}% of shots on average ({} circuits of {} qubits)\n",
              100 * kept / request.count, to_string(batch.wiring), batch.chains.front().width());
   if (empty > 0) {
-    fmt::print(stderr, "warning: {} of {} samples kept no shot; their images are all zeros\n",
-               empty, request.count);
+    fmt::print(stderr,
+               "warning: {} of {} samples kept no shot (kept_shots 0): nothing to estimate them "
+               "from, so their stored images are all zeros; the post-selection keeps {:.3g}% of "
+               "shots on average, so take more shots or a model that keeps its post-selected "
+               "branch (docs/results.md)\n",
+               empty, request.count, 100 * kept / request.count);
   }
   g.bit_map = chain_job_description(batch, {}).bit_map;
   g.circuit_kind = to_string(batch.wiring);

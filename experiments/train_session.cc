@@ -50,6 +50,24 @@ void TrainSession::checkpoint(TrainCheckpoint c) {
   save_checkpoint(checkpoint_path(run_.path()), c);
 }
 
+void write_training_metrics(RunFile& run, const TrainingSummary& s) {
+  const std::vector<TrainRecord> rows = run.read_train();
+  double sum = 0;
+  int n = 0;
+  for (const TrainRecord& r : rows) {
+    if (r.epoch == rows.back().epoch) sum += r.loss, ++n;
+  }
+  run.write_metric("final_loss", s.last_loss);
+  run.write_metric("final_epoch_loss", n > 0 ? sum / n : s.last_loss);
+  run.write_metric("train_seconds", s.seconds);
+  run.write_metric("train_steps", static_cast<double>(s.steps));
+  run.write_metric("seconds_per_epoch", s.seconds / s.epochs);
+  run.write_metric(
+      "train_samples_per_second",
+      s.seconds > 0 ? static_cast<double>(s.steps) * s.samples_per_step / s.seconds : 0);
+  run.write_metric("parameter_count", s.parameter_count);
+}
+
 TrainCheckpoint make_checkpoint(const std::string& config_ini, const TrainPosition& at,
                                 std::span<const double> params, const Adam& adam, const Rng& rng) {
   TrainCheckpoint c;

@@ -73,6 +73,19 @@ class TrainSession {
   std::vector<TrainRecord> pending_;
 };
 
+/// What a finished training loop reports in /metrics: the last step's loss, the mean /train/loss
+/// of the last epoch (read back from the file, so a resumed run and an uninterrupted one agree),
+/// wall time, optimiser steps, seconds per epoch, training samples per second and the trained
+/// parameters. Call after the last flush.
+struct TrainingSummary {
+  double last_loss = 0, seconds = 0;
+  long long steps = 0;
+  int epochs = 1;
+  double samples_per_step = 0;  ///< training items one optimiser step consumes
+  double parameter_count = 0;
+};
+void write_training_metrics(RunFile& run, const TrainingSummary& summary);
+
 /// A checkpoint of a run's position, parameters, optimiser and RNG; the experiment adds its own
 /// state (`extra`) before TrainSession::checkpoint saves it.
 TrainCheckpoint make_checkpoint(const std::string& config_ini, const TrainPosition& at,

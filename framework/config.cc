@@ -381,13 +381,21 @@ std::vector<int> Config::get_int_list(const std::string& key) const {
 }
 
 std::string Config::to_ini() const {
-  std::string out, section;
+  // One [section] each, in the order sections first appear (keys of a section may be declared in
+  // several places: strict INI readers refuse a repeated header).
+  std::vector<std::string> sections;
   for (const auto& k : schema_.keys()) {
-    if (section_of(k.key) != section) {
-      section = section_of(k.key);
-      out += fmt::format("{}[{}]\n", out.empty() ? "" : "\n", section);
+    const std::string s = section_of(k.key);
+    if (std::find(sections.begin(), sections.end(), s) == sections.end()) sections.push_back(s);
+  }
+  std::string out;
+  for (const std::string& section : sections) {
+    out += fmt::format("{}[{}]\n", out.empty() ? "" : "\n", section);
+    for (const auto& k : schema_.keys()) {
+      if (section_of(k.key) == section) {
+        out += fmt::format("{} = {}\n", k.key.substr(section.size() + 1), values_.at(k.key));
+      }
     }
-    out += fmt::format("{} = {}\n", k.key.substr(section.size() + 1), values_.at(k.key));
   }
   return out;
 }

@@ -27,6 +27,15 @@ RunFile::RunFile(std::filesystem::path path, h5::Handle file)
 
 RunFile RunFile::create(const std::filesystem::path& path, const RunProvenance& p, int loss_width,
                         bool overwrite) {
+  // A folder the path names (runs/autoencoder-quick.h5 in a fresh clone) is made.
+  if (path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) {
+      throw std::invalid_argument(fmt::format("cannot create the folder of run file '{}': {}",
+                                              path.string(), ec.message()));
+    }
+  }
   RunFile run(path, h5::create_file(path, overwrite));
   const hid_t root = run.file_.get();
   h5::write_attribute(root, "schema_version", kRunSchemaVersion);
@@ -50,7 +59,8 @@ RunFile RunFile::create(const std::filesystem::path& path, const RunProvenance& 
     h5::create_series(train.get(), "loss_per_t", H5T_NATIVE_DOUBLE,
                       {static_cast<hsize_t>(loss_width)});
   }
-  for (const char* group : {"params", "samples", "metrics"}) h5::create_group(root, group);
+  // /params, /metrics and /samples appear with their first member: a run killed before it
+  // finished holds no empty groups.
   run.flush();
   return run;
 }
@@ -198,14 +208,20 @@ std::string snapshot_name(int epoch) { return fmt::format("epoch_{:06d}", epoch)
 
 }  // namespace
 
+h5::Handle RunFile::group(const char* name, bool create) const {
+  if (h5::exists(file_.get(), name)) return h5::open_group(file_.get(), name);
+  if (create) return h5::create_group(file_.get(), name);
+  return h5::Handle();
+}
+
 void RunFile::write_params(const ParamSnapshots& p) {
-  const h5::Handle params = h5::open_group(file_.get(), "params");
+  const h5::Handle params = group("params", true);
   write_param_group(params.get(), p);
 }
 
 ParamSnapshots RunFile::read_params() const {
-  const h5::Handle params = h5::open_group(file_.get(), "params");
-  if (!h5::exists(params.get(), "values")) {
+  const h5::Handle params = group("params", false);
+  if (!params || !h5::exists(params.get(), "values")) {
     throw DataError(fmt::format(
         "run file '{}' holds no parameters yet (/params/values): did its training finish?",
         path_.string()));
@@ -255,7 +271,7 @@ ParamSnapshots RunFile::read_snapshot(int epoch) const {
 }
 
 std::string RunFile::add_samples(const SampleSet& s) {
-  const h5::Handle samples = h5::open_group(file_.get(), "samples");
+  const h5::Handle samples = group("samples", true);
   const std::string name = fmt::format("{:03d}", h5::members(samples.get()).size());
   const h5::Handle set = h5::create_group(samples.get(), name);
   const hsize_t n = s.count(), r = s.rows, c = s.cols;
@@ -287,12 +303,14 @@ std::string RunFile::add_samples(const SampleSet& s) {
   h5::write_attribute(set.get(), "shots", s.shots);
   h5::write_attribute(set.get(), "seed", s.seed);
   h5::write_attribute(set.get(), "seconds", s.seconds);
+  h5::write_attribute(set.get(), "count", s.requested > 0 ? s.requested : static_cast<int64_t>(n));
   h5::write_attribute(set.get(), "created", utc_now());
   return name;
 }
 
 std::vector<std::string> RunFile::sample_sets() const {
-  return h5::members(h5::open_group(file_.get(), "samples").get());
+  const h5::Handle samples = group("samples", false);
+  return samples ? h5::members(samples.get()) : std::vector<std::string>{};
 }
 
 SampleSet RunFile::read_samples(const std::string& name) const {
@@ -327,7 +345,7 @@ SampleSet RunFile::read_samples(const std::string& name) const {
 }
 
 void RunFile::write_metric(const std::string& name, double value) {
-  const h5::Handle metrics = h5::open_group(file_.get(), "metrics");
+  const h5::Handle metrics = group("metrics", true);
   const double v[1] = {value};
   h5::write_dataset(metrics.get(), name, std::span<const double>(v), {});
 }
@@ -335,7 +353,7 @@ void RunFile::write_metric(const std::string& name, double value) {
 void RunFile::write_metric(const std::string& name, double value,
                            const std::vector<std::pair<std::string, std::string>>& attributes) {
   write_metric(name, value);
-  const h5::Handle metrics = h5::open_group(file_.get(), "metrics");
+  const h5::Handle metrics = group("metrics", true);
   const h5::Handle set(H5Dopen2(metrics.get(), name.c_str(), H5P_DEFAULT));
   for (const auto& [key, text] : attributes) h5::write_attribute(set.get(), key, text);
 }
@@ -376,7 +394,8 @@ MetricCurves RunFile::read_metric_curves() const {
 
 std::map<std::string, double> RunFile::read_metrics() const {
   std::map<std::string, double> out;
-  const h5::Handle metrics = h5::open_group(file_.get(), "metrics");
+  const h5::Handle metrics = group("metrics", false);
+  if (!metrics) return out;
   for (const std::string& name : h5::members(metrics.get())) {
     const auto v = h5::read_doubles(metrics.get(), name);
     if (!v.values.empty()) out[name] = v.values[0];
@@ -386,14 +405,15 @@ std::map<std::string, double> RunFile::read_metrics() const {
 
 std::optional<std::string> RunFile::metric_attribute(const std::string& metric,
                                                      const std::string& attribute) const {
-  const h5::Handle metrics = h5::open_group(file_.get(), "metrics");
-  if (!h5::exists(metrics.get(), metric)) return std::nullopt;
+  const h5::Handle metrics = group("metrics", false);
+  if (!metrics || !h5::exists(metrics.get(), metric)) return std::nullopt;
   const h5::Handle set(H5Dopen2(metrics.get(), metric.c_str(), H5P_DEFAULT));
   return h5::read_string_attribute(set.get(), attribute);
 }
 
 void RunFile::remove_metrics_with(const std::string& key, const std::string& value) {
-  const h5::Handle metrics = h5::open_group(file_.get(), "metrics");
+  const h5::Handle metrics = group("metrics", false);
+  if (!metrics) return;
   for (const std::string& name : h5::members(metrics.get())) {
     if (metric_attribute(name, key) == value) h5::remove(metrics.get(), name);
   }

@@ -82,6 +82,9 @@ struct SampleSet {
   bool rejected_truncated = false;  ///< rejected shots stopped at their first failed bit
   int64_t seed = 0;
   double seconds = 0;
+  /// The samples asked for (stored as attribute `count`); 0: one per row. The autoencoder stores
+  /// two rows (original, reconstruction) per sample asked for.
+  int64_t requested = 0;
   size_t count() const { return labels.size(); }
 };
 
@@ -162,6 +165,9 @@ class RunFile {
 
  private:
   RunFile(std::filesystem::path path, h5::Handle file);
+  /// The root group `name`; created when missing and `create`, else an invalid handle.
+  h5::Handle group(const char* name, bool create) const;
+
   std::filesystem::path path_;
   h5::Handle file_;
 };

@@ -81,7 +81,9 @@ truncate -s 5000 "$work/corrupt/mnist/train-images-idx3-ubyte"
 check "truncated IDX" 2 "^qdm train: error: .*train-images-idx3-ubyte.* (holds|truncated|bytes)" -- train --config "$cfg" --set "data.dir=$work/corrupt" --out "$work/x.h5"
 printf 'garbage!' | dd of="$work/corrupt/mnist/train-images-idx3-ubyte" conv=notrunc 2>/dev/null
 check "corrupt IDX" 2 "^qdm train: error: .*train-images-idx3-ubyte.*magic" -- train --config "$cfg" --set "data.dir=$work/corrupt" --out "$work/x.h5"
-check "unwritable folder" 2 "^qdm train: error: --out '/nonexistent/run.h5': folder '/nonexistent' does not exist$" -- train --config "$cfg" --out /nonexistent/run.h5
+check "missing folders of --out are made" 0 'trained 2 epochs' -- train --config "$cfg" --out "$work/new/deeper/run.h5"
+assert "run file in the new folder" test -s "$work/new/deeper/run.h5"
+check "a file where a folder should be" 2 "^qdm train: error: --out '.*tiny.ini/run.h5': '.*tiny.ini' is not a folder$" -- train --config "$cfg" --out "$cfg/run.h5"
 check "unwritable file system" 2 "^qdm train: error: cannot create HDF5 file '/proc/qdm-run.h5'" -- train --config "$cfg" --out /proc/qdm-run.h5
 check "out is a folder" 2 "is a folder, not a file" -- train --config "$cfg" --out "$work"
 assert "no run file left by failed starts" test ! -e "$work/x.h5"
@@ -92,8 +94,10 @@ check "resume with changed config" 2 "--resume continues a run with its own conf
 check "sample needs --run" 2 "--run RUN.h5 is required" -- sample --count 3
 check "sample bad count" 2 "--count 0 is outside 1..1000000" -- sample --run "$work/run.h5" --count 0
 check "sample non-run file" 2 "is not an HDF5 file" -- sample --run "$cfg"
-check "sample png folder missing" 2 "--png '/nonexistent/g.png': folder '/nonexistent' does not exist" -- sample --run "$work/run.h5" --png /nonexistent/g.png
+check "sample png into a new folder" 0 "PNG grid: .*pngs/g.png" -- sample --run "$work/run.h5" --png "$work/pngs/g.png"
+check "sample png under a file" 2 "--png '.*tiny.ini/g.png': '.*tiny.ini' is not a folder" -- sample --run "$work/run.h5" --png "$cfg/g.png"
 check "resume a finished run" 0 "had already finished training \(6 steps\); nothing changed" -- train --resume --out "$work/run.h5"
+assert "a finished run stays complete after --resume" "$python" -c "import h5py,sys; sys.exit(h5py.File('$work/run.h5')['/'].attrs['status'] != 'complete')"
 mv "$work/run.h5.ckpt" "$work/run.ckpt.saved"
 check "resume without checkpoint" 2 "checkpoint '.*run.h5.ckpt' does not exist: nothing to resume from" -- train --resume --out "$work/run.h5"
 mv "$work/run.ckpt.saved" "$work/run.h5.ckpt"

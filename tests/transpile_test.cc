@@ -271,7 +271,7 @@ TEST(Transpile, TheHeadlineChainAtFullSizeSamplesLikeItsLogicalCircuit) {
   EXPECT_EQ(t.circuit.num_clbits, 35);
   for (int q : t.circuit.used_qubits()) EXPECT_TRUE(target("torino").device().qubit(q).operational);
   const auto backend = make_backend("statevector");
-  const int shots = 4000;
+  const int shots = 2000;
   const auto a = backend->sample(c.program, shots, 1);
   const auto b = backend->sample(to_program(t.circuit), shots, 2);
   const auto compare = [&](auto key, int values, const std::string& what) {

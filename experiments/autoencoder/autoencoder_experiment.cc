@@ -325,6 +325,7 @@ SampleSet AutoencoderExperiment::sample(const Config& c, const RunFile& run,
   }
   s.latent_size = z;
   s.grid_columns = 16;  // eight (original, reconstruction) pairs a row
+  s.requested = request.count;
   s.backend = "classical";
   s.seed = static_cast<int64_t>(request.seed);
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

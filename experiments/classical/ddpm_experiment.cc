@@ -227,11 +227,8 @@ TrainOutcome DdpmTraining::run(RunFile& run, const TrainRequest& request) {
   const double seconds = session.wall();
   progress.finish(at.step, fmt::format("{} epochs, last loss {:.5f}", s_.epochs, last_loss));
   run.write_params({1, net_.num_params(), params, {}, {}});
-  run.write_metric("final_loss", last_loss);
-  run.write_metric("train_seconds", seconds);
-  run.write_metric("train_steps", static_cast<double>(at.step));
-  run.write_metric("seconds_per_epoch", seconds / s_.epochs);
-  run.write_metric("parameter_count", net_.num_params());
+  write_training_metrics(run, {last_loss, seconds, at.step, s_.epochs, static_cast<double>(B),
+                               static_cast<double>(net_.num_params())});
   run.set_status("complete");
   run.flush();
   return {true, false, at.step, seconds, last_loss};

@@ -107,6 +107,14 @@ SampleSet LatentExperiment::sample(const Config& c, const RunFile& run,
   s.rows = image.h;
   s.cols = image.w;
   s.images = ae.decode(g.magnitudes, n);
+  // A chain that kept no shot estimated nothing: a zero image, not the decoder's answer to a
+  // zero latent (kept_shots says why).
+  const size_t pixels = static_cast<size_t>(image.h) * image.w;
+  for (int b = 0; b < static_cast<int>(g.kept_shots.size()); ++b) {
+    if (g.kept_shots[b] == 0) {
+      std::fill_n(s.images.begin() + static_cast<std::ptrdiff_t>(b * pixels), pixels, 0.0);
+    }
+  }
   s.latents = g.magnitudes;
   s.latent_size = z;
   s.labels = g.labels;
