@@ -8,4 +8,8 @@ struct Overloaded : Fs... {
   using Fs::operator()...;
 };
 
+/// Clang before 17 does not deduce aggregate template arguments (P1816): say it.
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
 }  // namespace qdm

@@ -79,8 +79,6 @@ std::vector<std::optional<sv::CompiledBlock>> compile_blocks(const Pipeline& p,
 
 /// Auto fuses a block only when a chunk holds this many times its dim states.
 constexpr double kFuseMinBatchOverDim = 4;
-/// Chunks of a pipeline with fused blocks may be this many times chunk_bytes.
-constexpr size_t kFusedChunkFactor = 4;
 
 }  // namespace
 
