@@ -8,15 +8,36 @@
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 #include <fstream>
+#include <iterator>
 #include <sstream>
+#include <string_view>
 
 #include "framework/atomic_file.h"
 #include "framework/error.h"
+#include "framework/record_stamps.h"
 
 namespace qdm {
 namespace {
-constexpr char kMagic[] = "qdm-checkpoint 1\n";
+// Version 1 was the magic line then the archive. Version 2 adds the archive's length and FNV-1a
+// hash to the first line, so a damaged file is refused before Boost reads sizes out of it.
+constexpr std::string_view kMagicV1 = "qdm-checkpoint 1\n";
+constexpr std::string_view kMagicV2 = "qdm-checkpoint 2 ";
+
+TrainCheckpoint deserialize(const std::filesystem::path& path, const std::string& archive_bytes) {
+  TrainCheckpoint checkpoint;
+  try {
+    std::istringstream in(archive_bytes, std::ios::binary);
+    boost::archive::binary_iarchive archive(in);
+    archive >> checkpoint;
+  } catch (const boost::archive::archive_exception& e) {
+    throw DataError(fmt::format("checkpoint '{}' is damaged: {}", path.string(), e.what()));
+  } catch (const std::exception&) {
+    throw DataError(fmt::format("checkpoint '{}' is damaged: impossible sizes", path.string()));
+  }
+  return checkpoint;
 }
+
+}  // namespace
 
 std::filesystem::path checkpoint_path(const std::filesystem::path& run_file) {
   return run_file.string() + ".ckpt";
@@ -24,12 +45,13 @@ std::filesystem::path checkpoint_path(const std::filesystem::path& run_file) {
 
 void save_checkpoint(const std::filesystem::path& path, const TrainCheckpoint& checkpoint) {
   std::ostringstream out(std::ios::binary);
-  out << kMagic;
   {
     boost::archive::binary_oarchive archive(out);
     archive << checkpoint;
   }
-  const std::string bytes = out.str();
+  const std::string payload = out.str();
+  const std::string bytes =
+      fmt::format("{}{} {}\n", kMagicV2, payload.size(), stable_hash(payload)) + payload;
   write_file_atomically(path, {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
 }
 
@@ -41,21 +63,28 @@ TrainCheckpoint load_checkpoint(const std::filesystem::path& path) {
                     "its first checkpoint starts again with --overwrite)",
                     path.string()));
   }
-  std::string magic(sizeof kMagic - 1, '\0');
-  in.read(magic.data(), static_cast<std::streamsize>(magic.size()));
-  if (magic != kMagic) {
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (bytes.starts_with(kMagicV1)) return deserialize(path, bytes.substr(kMagicV1.size()));
+  if (!bytes.starts_with(kMagicV2)) {
     throw DataError(fmt::format("'{}' is not a qdm checkpoint (bad header)", path.string()));
   }
-  TrainCheckpoint checkpoint;
-  try {
-    boost::archive::binary_iarchive archive(in);
-    archive >> checkpoint;
-  } catch (const boost::archive::archive_exception& e) {
-    throw DataError(fmt::format("checkpoint '{}' is damaged: {}", path.string(), e.what()));
-  } catch (const std::exception&) {
-    throw DataError(fmt::format("checkpoint '{}' is damaged: impossible sizes", path.string()));
+  const size_t line_end = bytes.find('\n');
+  std::istringstream header(bytes.substr(kMagicV2.size(), line_end - kMagicV2.size()));
+  size_t length = 0;
+  std::string hash, rest;
+  if (line_end == std::string::npos || !(header >> length >> hash) || (header >> rest)) {
+    throw DataError(fmt::format("checkpoint '{}' is damaged: bad header line", path.string()));
   }
-  return checkpoint;
+  const std::string payload = bytes.substr(line_end + 1);
+  if (payload.size() != length) {
+    throw DataError(fmt::format("checkpoint '{}' is damaged: {} bytes where its header says {}",
+                                path.string(), payload.size(), length));
+  }
+  if (stable_hash(payload) != hash) {
+    throw DataError(fmt::format(
+        "checkpoint '{}' is damaged: its content does not match its checksum", path.string()));
+  }
+  return deserialize(path, payload);
 }
 
 }  // namespace qdm

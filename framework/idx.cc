@@ -1,6 +1,7 @@
 #include "framework/idx.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <zlib.h>
 
 #include <cerrno>
@@ -36,6 +37,12 @@ std::vector<uint8_t> read_all(const std::filesystem::path& path) {
     }
     if (n == 0) break;
     out.insert(out.end(), buffer, buffer + n);
+    if (out.size() > kMaxIdxBytes) {  // a gzip bomb or not an image set: stop before memory ends
+      throw DataError(
+          fmt::format("data file '{}' holds more than {} MiB; IDX image sets here are "
+                      "smaller",
+                      path.string(), kMaxIdxBytes >> 20));
+    }
   }
   int code = Z_OK;
   const char* message = gzerror(f.get(), &code);
@@ -81,7 +88,10 @@ IdxArray read_idx(const std::filesystem::path& path) {
   size_t expected = 1;
   for (int d = 0; d < ndims; ++d) {
     a.dims.push_back(big_endian(&bytes[4 + 4 * d]));
-    expected *= a.dims.back();
+    if (__builtin_mul_overflow(expected, size_t(a.dims.back()), &expected)) {
+      throw DataError(fmt::format("'{}' has impossible dimensions {}: more bytes than memory holds",
+                                  name, fmt::join(a.dims, " x ")));
+    }
   }
   const size_t found = bytes.size() - header;
   if (found != expected) {

@@ -13,6 +13,9 @@ struct IdxArray {
   std::vector<uint8_t> data;  ///< row-major, product(dims) bytes
 };
 
+/// The largest (decompressed) IDX file read: MNIST's largest is 47 MiB.
+inline constexpr size_t kMaxIdxBytes = size_t(1) << 30;
+
 /// Reads `path` (gzip or not; zlib tells). Validates the magic number (0x0000 08 nd, unsigned
 /// bytes only), the dimensions, and that the data holds exactly product(dims) bytes.
 IdxArray read_idx(const std::filesystem::path& path);

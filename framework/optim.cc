@@ -18,11 +18,19 @@ void Adam::step(std::span<double> params, std::span<const double> grad, double l
   const double correction1 = 1 - std::pow(b1, static_cast<double>(steps_));
   const double sqrt_correction2 = std::sqrt(1 - std::pow(b2, static_cast<double>(steps_)));
   const double step_size = lr / correction1;
-  for (size_t i = 0; i < m_.size(); ++i) {
-    const double g = grad[i] + options_.weight_decay * params[i];
-    m_[i] = b1 * m_[i] + (1 - b1) * g;
-    v_[i] = b2 * v_[i] + (1 - b2) * g * g;
-    params[i] -= step_size * m_[i] / (std::sqrt(v_[i]) / sqrt_correction2 + options_.eps);
+  const double decay = options_.weight_decay, eps = options_.eps;
+  // Distinct arrays, said so, so that the loop vectorises (sqrt too: -fno-math-errno); the
+  // classifier's 1.6M parameters made this a quarter of its training time when scalar.
+  double* __restrict p = params.data();
+  const double* __restrict gr = grad.data();
+  double* __restrict m = m_.data();
+  double* __restrict v = v_.data();
+  const size_t n = m_.size();
+  for (size_t i = 0; i < n; ++i) {
+    const double g = gr[i] + decay * p[i];
+    m[i] = b1 * m[i] + (1 - b1) * g;
+    v[i] = b2 * v[i] + (1 - b2) * g * g;
+    p[i] -= step_size * m[i] / (std::sqrt(v[i]) / sqrt_correction2 + eps);
   }
 }
 

@@ -17,7 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-TEST(EvalClassifier, ReachesAbove97Point5PercentOnTheMnistTestSplitAndCachesItself) {
+TEST(EvalClassifier, ReachesAbove97PercentOnTheMnistTestSplitAndCachesItself) {
   const fs::path data = fs::path(QDM_SOURCE_DIR) / "data";
   ASSERT_TRUE(fs::exists(data / "mnist"))
       << "run `qdm data prepare --dir " << data.string() << "` first (scripts/test does)";
@@ -27,11 +27,11 @@ TEST(EvalClassifier, ReachesAbove97Point5PercentOnTheMnistTestSplitAndCachesItse
   std::cout << "[ info ] " << trained.num_params() << " parameters, test accuracy "
             << 100 * trained.test_accuracy << "% on " << trained.test_images << " images\n";
   EXPECT_EQ(trained.num_params(), 320 + 6272 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10);
-  // The issue asks for 98%. With the npm package's 8504 training digits this architecture and
-  // recipe reach 98.06% (seed 1: 29 of 1496 wrong; a 1-NN classifier scores 95.3% on this
-  // split). That is one image above the line, and other vector units round differently, so the
-  // bound here guards the recipe against regressions rather than restating the measurement.
-  EXPECT_GT(trained.test_accuracy, 0.975);
+  // An earlier issue asked for 98%: 40 epochs reached 98.06% (29 of 1496 wrong) but took five
+  // and a half minutes, most of the demo's budget (issue 21), so the recipe is now 15 epochs:
+  // 97.39% (39 wrong; a 1-NN classifier scores 95.3% on this split). Other vector units round
+  // differently, so the bound guards the recipe against regressions rather than restating it.
+  EXPECT_GT(trained.test_accuracy, 0.97);
 
   // The cache holds the same model: same parameters, same recomputed accuracy.
   ASSERT_TRUE(fs::exists(cache));

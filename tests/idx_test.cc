@@ -77,6 +77,12 @@ TEST_F(IdxTest, MalformedFilesNameTheProblem) {
   EXPECT_EQ(data_error(dir_ / "header"),
             fmt::format("'{}' is truncated inside its header (6 of 16 bytes)",
                         (dir_ / "header").string()));
+  // 65536^4 bytes wraps a 64-bit count to 0, which an empty body would match.
+  write_bytes(dir_ / "wrap", {0, 0, 8, 4, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0});
+  EXPECT_EQ(data_error(dir_ / "wrap"),
+            fmt::format("'{}' has impossible dimensions 65536 x 65536 x 65536 x 65536: more bytes "
+                        "than memory holds",
+                        (dir_ / "wrap").string()));
   write_bytes(dir_ / "gz", {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3});
   EXPECT_NE(data_error(dir_ / "gz").find("is corrupt"), std::string::npos);
 }

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <iterator>
+#include <string>
 
 #include "framework/checkpoint.h"
 #include "framework/error.h"
@@ -136,6 +138,29 @@ TEST_F(RunStoreTest, CheckpointRoundTripsAndDetectsDamage) {
   EXPECT_EQ(r.rng_spare, -0.5);
   EXPECT_EQ(r.train_rows, 9u);
 
+  // One flipped byte anywhere in the archive is caught by the checksum, with words that say so.
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  ASSERT_TRUE(bytes.starts_with("qdm-checkpoint 2 "));
+  std::string flipped = bytes;
+  flipped[bytes.size() - 20] ^= 0x10;
+  std::ofstream(path, std::ios::binary) << flipped;
+  try {
+    load_checkpoint(path);
+    ADD_FAILURE() << "a flipped byte was not noticed";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("does not match its checksum"), std::string::npos)
+        << e.what();
+  }
+  // Version 1 files (magic line, then the archive) stay readable.
+  const size_t archive = bytes.find('\n') + 1;
+  std::ofstream(path, std::ios::binary) << "qdm-checkpoint 1\n" << bytes.substr(archive);
+  EXPECT_EQ(load_checkpoint(path).params, c.params);
+
+  std::ofstream(path, std::ios::binary) << bytes;
   const auto size = fs::file_size(path);
   fs::resize_file(path, size / 2);
   EXPECT_THROW(load_checkpoint(path), DataError);

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstring>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -30,6 +32,8 @@ const char* reason(int status) {
       return "Forbidden";
     case 404:
       return "Not Found";
+    case 413:
+      return "Content Too Large";
     case 429:
       return "Too Many Requests";
     case 500:
@@ -51,19 +55,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string url_decode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i] == '+' ? ' ' : s[i];
-    }
-  }
-  return out;
-}
-
 bool send_all(int fd, const char* data, size_t size) {
   while (size > 0) {
     const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
@@ -74,70 +65,153 @@ bool send_all(int fd, const char* data, size_t size) {
   return true;
 }
 
-/// Reads one request (headers, then Content-Length bytes of body); false on a bad or cut request.
-bool read_request(int fd, ServerRequest& req) {
-  std::string data;
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string url_decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i] == '+' ? ' ' : s[i];
+      continue;
+    }
+    const int hi = i + 1 < s.size() ? hex_digit(s[i + 1]) : -1;
+    const int lo = i + 2 < s.size() ? hex_digit(s[i + 2]) : -1;
+    if (hi < 0 || lo < 0) {
+      throw std::invalid_argument(
+          fmt::format("bad percent-escape in '{}': '%' must be followed by two hex digits", s));
+    }
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+/// RFC 9110 token characters (method and header names).
+bool is_token(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
+    return std::isalnum(c) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+  });
+}
+
+struct ReadRequest {
+  enum class Outcome { Ok, Gone, Malformed, TooLarge } outcome = Outcome::Gone;
+  std::string error;  ///< for Malformed and TooLarge
+};
+
+/// Receives until `data` holds `want` bytes; false when the peer goes quiet or away.
+bool receive_until(int fd, std::string& data, const std::function<bool()>& enough) {
   char buf[8192];
-  size_t header_end = std::string::npos;
-  while (header_end == std::string::npos) {
+  while (!enough()) {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, 10000) <= 0) return false;
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n <= 0) return false;
     data.append(buf, static_cast<size_t>(n));
-    header_end = data.find("\r\n\r\n");
-    if (data.size() > (1 << 20)) return false;
   }
-  const std::string head = data.substr(0, header_end);
-  std::string body = data.substr(header_end + 4);
-  size_t line_end = head.find("\r\n");
-  const std::string first = head.substr(0, line_end);
+  return true;
+}
+
+/// Reads one request (head, then Content-Length bytes of body).
+ReadRequest read_request(int fd, ServerRequest& req) {
+  using Outcome = ReadRequest::Outcome;
+  std::string data;
+  size_t head_end = std::string::npos;
+  const bool complete = receive_until(fd, data, [&] {
+    head_end = data.find("\r\n\r\n");
+    return head_end != std::string::npos || data.size() > kMaxRequestHead;
+  });
+  if (!complete) return {};
+  if (head_end == std::string::npos || head_end > kMaxRequestHead) {
+    return {Outcome::TooLarge, fmt::format("request head over {} bytes", kMaxRequestHead)};
+  }
+  size_t want = 0;
+  try {
+    req = parse_request_head(std::string_view(data).substr(0, head_end));
+    want = request_body_length(req);
+  } catch (const std::length_error& e) {
+    return {Outcome::TooLarge, e.what()};
+  } catch (const std::invalid_argument& e) {
+    return {Outcome::Malformed, e.what()};
+  }
+  std::string body = data.substr(head_end + 4);
+  if (!receive_until(fd, body, [&] { return body.size() >= want; })) return {};
+  req.body = body.substr(0, want);
+  return {Outcome::Ok, ""};
+}
+
+}  // namespace
+
+ServerRequest parse_request_head(std::string_view head) {
+  const size_t line_end = std::min(head.find("\r\n"), head.size());
+  const std::string_view first = head.substr(0, line_end);
   const size_t sp1 = first.find(' '), sp2 = first.rfind(' ');
-  if (sp1 == std::string::npos || sp2 == sp1) return false;
-  req.method = first.substr(0, sp1);
-  const std::string target = first.substr(sp1 + 1, sp2 - sp1 - 1);
+  if (sp1 == std::string_view::npos || sp2 == sp1) {
+    throw std::invalid_argument(
+        fmt::format("request line '{}' is not 'METHOD TARGET HTTP/1.1'", first.substr(0, 200)));
+  }
+  ServerRequest req;
+  req.method = std::string(first.substr(0, sp1));
+  const std::string_view target = first.substr(sp1 + 1, sp2 - sp1 - 1);
+  const std::string_view version = first.substr(sp2 + 1);
+  if (!is_token(req.method) || target.empty() || target[0] != '/' ||
+      !version.starts_with("HTTP/1.")) {
+    throw std::invalid_argument(
+        fmt::format("request line '{}' is not 'METHOD /TARGET HTTP/1.x'", first.substr(0, 200)));
+  }
   const size_t q = target.find('?');
-  req.path = target.substr(0, q);
-  if (q != std::string::npos) {
-    const std::string query = target.substr(q + 1);
+  req.path = url_decode(target.substr(0, q));
+  if (q != std::string_view::npos) {
+    const std::string_view query = target.substr(q + 1);
     size_t start = 0;
     while (start <= query.size()) {
       const size_t amp = std::min(query.find('&', start), query.size());
-      const std::string pair = query.substr(start, amp - start);
+      const std::string_view pair = query.substr(start, amp - start);
       const size_t eq = pair.find('=');
       if (!pair.empty()) {
         req.query[url_decode(pair.substr(0, eq))] =
-            eq == std::string::npos ? "" : url_decode(pair.substr(eq + 1));
+            eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1));
       }
       start = amp + 1;
     }
   }
-  while (line_end != std::string::npos && line_end < head.size()) {
-    const size_t next = head.find("\r\n", line_end + 2);
-    const std::string line = head.substr(
-        line_end + 2, next == std::string::npos ? std::string::npos : next - line_end - 2);
+  for (size_t at = line_end; at < head.size();) {
+    const size_t next = std::min(head.find("\r\n", at + 2), head.size());
+    const std::string_view line = head.substr(at + 2, next - std::min(next, at + 2));
+    at = next;
     const size_t colon = line.find(':');
-    if (colon != std::string::npos) {
-      size_t v = colon + 1;
-      while (v < line.size() && line[v] == ' ') ++v;
-      req.headers[lower(line.substr(0, colon))] = line.substr(v);
+    if (colon == std::string_view::npos || !is_token(line.substr(0, colon))) {
+      throw std::invalid_argument(
+          fmt::format("header line '{}' is not 'Name: value'", line.substr(0, 200)));
     }
-    line_end = next;
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    req.headers[lower(std::string(line.substr(0, colon)))] = std::string(value);
   }
-  const std::string length = req.header("content-length");
-  const size_t want = length.empty() ? 0 : std::stoul(length);
-  while (body.size() < want) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 10000) <= 0) return false;
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) return false;
-    body.append(buf, static_cast<size_t>(n));
-  }
-  req.body = body.substr(0, want);
-  return true;
+  return req;
 }
 
-}  // namespace
+size_t request_body_length(const ServerRequest& req, size_t limit) {
+  const std::string length = req.header("content-length");
+  if (length.empty()) return 0;
+  if (length.size() > 18 ||
+      !std::all_of(length.begin(), length.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    throw std::invalid_argument(
+        fmt::format("Content-Length '{}' is not a byte count", length.substr(0, 40)));
+  }
+  const size_t n = std::stoull(length);
+  if (n > limit) {
+    throw std::length_error(
+        fmt::format("request body of {} bytes is over the limit of {} bytes", n, limit));
+  }
+  return n;
+}
 
 std::string ServerRequest::header(const std::string& name) const {
   const auto it = headers.find(name);
@@ -203,13 +277,22 @@ void HttpServer::accept_loop() {
 
 void HttpServer::serve(int fd) {
   ServerRequest req;
-  bool readable = false;
-  try {
-    readable = read_request(fd, req);
-  } catch (const std::exception&) {  // a malformed Content-Length or escape
-    readable = false;
+  const ReadRequest read = read_request(fd, req);
+  if (read.outcome == ReadRequest::Outcome::Gone) {
+    ::close(fd);
+    return;
   }
-  if (!readable) {
+  if (read.outcome != ReadRequest::Outcome::Ok) {
+    // One clear error for a request that cannot be understood, as real servers answer.
+    const int status = read.outcome == ReadRequest::Outcome::TooLarge ? 413 : 400;
+    const std::string body = nlohmann::json{
+        {"error", status == 413 ? "too large" : "bad request"},
+        {"message", read.error}}.dump();
+    const std::string reply = fmt::format(
+        "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n"
+        "Connection: close\r\n\r\n{}",
+        status, reason(status), body.size(), body);
+    send_all(fd, reply.data(), reply.size());
     ::close(fd);
     return;
   }

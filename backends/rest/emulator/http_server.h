@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -24,6 +25,19 @@ struct ServerRequest {
   std::string body;
   std::string header(const std::string& name) const;
 };
+
+/// A request head (request line and header lines, without the blank line that ends them) as a
+/// request without its body: method, percent-decoded path and query, lower-cased header names.
+/// std::invalid_argument naming the malformed line.
+ServerRequest parse_request_head(std::string_view head);
+
+/// Request heads longer than this are refused (HTTP 413), as are bodies over `limit`.
+inline constexpr size_t kMaxRequestHead = 64 * 1024;
+inline constexpr size_t kMaxRequestBody = 256 * 1024 * 1024;
+
+/// The body length a parsed head announces (Content-Length, 0 without one): std::invalid_argument
+/// when it is not a byte count, std::length_error when it is over `limit`.
+size_t request_body_length(const ServerRequest& req, size_t limit = kMaxRequestBody);
 
 struct ServerReply {
   int status = 200;
