@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "analysis/plot.h"
+#include "backends/backend.h"
 #include "experiments/experiment.h"
 #include "experiments/train_session.h"
 #include "framework/datasets.h"
@@ -420,10 +421,15 @@ NoiseSweep analyze_noise(const std::filesystem::path& path, const AnalyzeOptions
         key, ctx.experiment_name));
   }
   require(key.rfind("noise.", 0) == 0, "--noise {}: a noise.* key is expected", key);
+  // The exact density matrix by default; trajectories reach wider models at a sampling error.
+  const std::string backend = o.backend.empty() ? "density-matrix" : o.backend;
+  require(make_backend(backend)->capabilities().noise_models,
+          "--noise: backend {} has no noise models (density-matrix or trajectories have)", backend);
   // Every strength is checked before any sampling.
   for (double p : strengths) Config(*ctx.config).set(key, fmt::format("{}", p), "--noise");
   NoiseSweep sweep;
   sweep.key = key;
+  sweep.backend = backend;
   sweep.strengths = strengths;
   sweep.samples = o.count > 0 ? o.count : kDefaultCount;
   std::optional<Scoring> scoring;
@@ -431,9 +437,8 @@ NoiseSweep analyze_noise(const std::filesystem::path& path, const AnalyzeOptions
     Config config = *ctx.config;
     config.set(key, fmt::format("{}", p), "--noise");
     SampleRequest request = new_samples_request(ctx, o, sweep.samples);
-    request.backend = "density-matrix";
-    fmt::print(stderr, "{} = {}: {} samples on the density-matrix backend\n", key, p,
-               request.count);
+    request.backend = backend;
+    fmt::print(stderr, "{} = {}: {} samples on the {} backend\n", key, p, request.count, backend);
     const SampleSet samples = ctx.experiment->sample(config, run, request);
     if (!scoring) scoring = make_scoring(ctx, o, samples.rows, samples.cols);
     for (const Metric& m : scoring->score(samples)) sweep.values[m.name].push_back(m.value);

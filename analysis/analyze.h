@@ -24,7 +24,7 @@ struct AnalyzeOptions {
   bool store = true;                 ///< write the metrics (and new samples) into the run
   std::filesystem::path png_prefix;  ///< PNGs at PREFIX-samples.png, ...; empty: none
   std::string backend;               ///< new samples on this backend (empty: the run's)
-  /// noise.KEY=VALUE assignments for new samples (the density-matrix backend's noise).
+  /// noise.KEY=VALUE assignments for new samples (on a backend with noise models).
   std::vector<std::string> noise;
   /// Samples scored per parameter snapshot (train.snapshot_every) for the metric-vs-epoch
   /// curves; 0: no curves.
@@ -42,12 +42,13 @@ struct Analysis {
 
 Analysis analyze_run(const std::filesystem::path& run, const AnalyzeOptions& options);
 
-/// The metrics of new samples drawn on the density-matrix backend with `key` (a noise.* config
-/// key) at each strength: --count samples each (default 200), the same seed for all, so the
-/// curve shows what noise alone does. With a PNG prefix: PREFIX-noise-fid.png and
+/// The metrics of new samples drawn on options.backend (default density-matrix) with `key` (a
+/// noise.* config key) at each strength: --count samples each (default 200), the same seed for all,
+/// so the curve shows what noise alone does. With a PNG prefix: PREFIX-noise-fid.png and
 /// PREFIX-noise-scores.png. Nothing is written into the run.
 struct NoiseSweep {
   std::string key;
+  std::string backend;  ///< where the samples were drawn
   std::vector<double> strengths;
   int samples = 0;
   std::map<std::string, std::vector<double>> values;  ///< metric -> one value per strength

@@ -6,6 +6,7 @@
 #include "backends/density_matrix/density_matrix_backend.h"
 #include "backends/rest/remote_backend.h"
 #include "backends/statevector/statevector_backend.h"
+#include "backends/trajectories/trajectories_backend.h"
 #include "framework/error.h"
 
 namespace qdm {
@@ -53,8 +54,9 @@ ForwardResult Backend::forward(const Pipeline& pipeline, std::span<const double>
   require(
       pipeline.output_qubits() <= caps_.max_qubits && pipeline.input_qubits() <= caps_.max_qubits,
       "backend {} handles at most {} qubits", name_, caps_.max_qubits);
-  require(!keep_tape || caps_.gradient != GradientMethod::None, "backend {} computes no gradients",
-          name_);
+  if (keep_tape && caps_.gradient == GradientMethod::None) {
+    throw UnsupportedError(fmt::format("backend {} computes no gradients", name_));
+  }
   return forward_impl(pipeline, params, input, context, keep_tape);
 }
 
@@ -170,6 +172,12 @@ const std::vector<BackendEntry>& backend_registry() {
        "parameter-shift gradients",
        [](const BackendOptions& o) -> std::unique_ptr<Backend> {
          return std::make_unique<DensityMatrixBackend>(o);
+       }},
+      {"trajectories",
+       "the density-matrix backend's noise (noise.*) as stochastic pure-state trajectories on "
+       "the statevector kernels: one per shot or sample, up to 28 qubits, mid-circuit measurement",
+       [](const BackendOptions& o) -> std::unique_ptr<Backend> {
+         return std::make_unique<TrajectoriesBackend>(o);
        }},
       {"ionq",
        "IonQ cloud QPUs and simulator over REST (API v0.4, qis gates); key from QDM_IONQ_API_KEY",

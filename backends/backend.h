@@ -64,6 +64,9 @@ struct BackendOptions {
   enum class Fusion { Never, Always, Auto } fusion = Fusion::Auto;
   /// Density-matrix backend: the channels after every gate and the readout error of sample().
   dm::NoiseModel noise{};
+  /// Trajectories backend: trajectories (particles) per sample of a pipeline, resampled by their
+  /// kept weight at every renormalisation after post-selection; 1 is exact without post-selection.
+  int trajectories = 16;
   /// Cloud QPU backends (ionq, ibm): endpoint, device, key variable, limits. Empty provider: the
   /// documented defaults.
   rest::QpuSettings qpu{};
@@ -129,7 +132,7 @@ class Backend {
   Capabilities caps_;
 };
 
-/// Backends by name: `statevector`, `density-matrix`, `ionq`, `ibm`.
+/// Backends by name: `statevector`, `density-matrix`, `trajectories`, `ionq`, `ibm`.
 struct BackendEntry {
   std::string name;
   std::string description;

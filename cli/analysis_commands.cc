@@ -51,10 +51,12 @@ int run_analyze(const std::vector<std::string>& args) {
       "run, RUN-*.png); none with --no-png")("no-png", "write no pictures")(
       "no-store", "leave the run file untouched: print the metrics only")(
       "set", po::value(&o.noise)->composing(),
-      "noise.KEY=VALUE for new samples on the density-matrix backend (repeatable)")(
+      "noise.KEY=VALUE for new samples on a noisy backend (--backend density-matrix or "
+      "trajectories; repeatable)")(
       "noise", po::value(&noise),
       "noise.KEY=p1,p2,...: instead of the usual analysis, the metrics of --count new samples "
-      "on the density-matrix backend at each strength (a table, and PNGs of the curves)")(
+      "at each strength (a table, and PNGs of the curves), on --backend (default "
+      "density-matrix; trajectories for wider models)")(
       "epoch-count", po::value(&o.epoch_count)->default_value(100),
       "samples scored per parameter snapshot (train.snapshot_every) for the metric-vs-epoch "
       "curves; 0: none")("threads", po::value(&threads)->default_value(0),
@@ -122,8 +124,8 @@ int run_analyze(const std::vector<std::string>& args) {
     if (!noise_key.empty()) {
       const analysis::NoiseSweep sweep =
           analysis::analyze_noise(run, per_run, noise_key, strengths);
-      fmt::print("{}: {} samples per strength on the density-matrix backend\n{}", run,
-                 sweep.samples, analysis::format_noise_sweep(sweep));
+      fmt::print("{}: {} samples per strength on the {} backend\n{}", run, sweep.samples,
+                 sweep.backend, analysis::format_noise_sweep(sweep));
       for (const fs::path& p : sweep.pictures) fmt::print("picture: {}\n", p.string());
       continue;
     }

@@ -48,10 +48,9 @@ int run_qpu_emulator(const std::vector<std::string>& args) {
                              "faults to inject, NAME[@ROUTE][*COUNT],... (see --help)")(
       "polls", po::value(&o.polls_to_finish)->default_value(3),
       "status polls before a job completes (half of them queued)")(
-      "max-qubits", po::value(&o.max_qubits),
-      "widest circuit accepted (default 26; 12 with --noise)")(
+      "max-qubits", po::value(&o.max_qubits), "widest circuit accepted (default 26)")(
       "noise", po::value(&noise)->default_value(""),
-      "run jobs on the density-matrix backend with this noise, NAME=P,... (depolarizing, "
+      "run jobs on the trajectories backend with this noise, NAME=P,... (depolarizing, "
       "depolarizing_2q, amplitude_damping, phase_damping, readout_error)")(
       "device", po::value(&device_file),
       "ibm: the device served (conf_NAME.json or props_NAME.json, the pair side by side, as "
@@ -68,7 +67,7 @@ int run_qpu_emulator(const std::vector<std::string>& args) {
         << "usage: qdm qpu-emulator --provider ionq|ibm [--device CONF.json] [--port P]\n"
            "                        [--faults LIST]\n\n"
            "Serves the provider's REST protocol on 127.0.0.1 and runs each job's circuits with\n"
-           "shots on the statevector backend, or with --noise on the density-matrix backend\n"
+           "shots on the statevector backend, or with --noise on the trajectories backend\n"
            "under that noise model (e.g. --noise depolarizing=0.001,readout_error=0.01), to\n"
            "preview a noisy device. Prints `listening on http://127.0.0.1:PORT` and serves\n"
            "until SIGINT or SIGTERM.\n\n"
@@ -84,7 +83,7 @@ int run_qpu_emulator(const std::vector<std::string>& args) {
   require_in_range("--port", port, 0, 65535);
   require_in_range("--polls", o.polls_to_finish, 1, 1000);
   o.noise = dm::NoiseModel::parse(noise);
-  if (!vm.count("max-qubits")) o.max_qubits = o.noise.noiseless() ? 26 : dm::kMaxDensityQubits;
+  if (!vm.count("max-qubits")) o.max_qubits = 26;
   require_in_range("--max-qubits", o.max_qubits, 1, 30);
   require(o.stall_s > 0 && o.stall_s <= 3600, "--stall-seconds {} is outside (0, 3600]", o.stall_s);
   require(o.provider == "ionq" || o.provider == "ibm", "--provider '{}' is not one of ionq, ibm",

@@ -79,16 +79,24 @@ void add_qdm_keys(ConfigSchema& s, const QdmDefaults& d) {
   add_snapshot_key(s);
   s.text("backend.name", "statevector", "backend that trains and samples (qdm backends)");
   s.integer("backend.threads", 0, 0, 4096, "worker threads; 0 uses all cores");
+  s.integer("backend.trajectories", 16, 1, 4096,
+            "trajectories backend: trajectories per sample, resampled by weight at each "
+            "post-selection (docs/architecture.md)");
   s.real("noise.depolarizing", 0, 0, 4.0 / 3,
-         "density-matrix backend, sampling: depolarising strength after every one-qubit gate");
+         "density-matrix and trajectories backends, sampling: depolarising strength after every "
+         "one-qubit gate");
   s.real("noise.depolarizing_2q", 0, 0, 16.0 / 15,
-         "density-matrix backend, sampling: two-qubit depolarising strength after every "
+         "density-matrix and trajectories backends, sampling: two-qubit depolarising strength "
+         "after every "
          "two-qubit gate");
   s.real("noise.amplitude_damping", 0, 0, 1,
-         "density-matrix backend, sampling: amplitude damping after every gate, per qubit");
+         "density-matrix and trajectories backends, sampling: amplitude damping after every gate, "
+         "per qubit");
   s.real("noise.phase_damping", 0, 0, 1,
-         "density-matrix backend, sampling: phase damping after every gate, per qubit");
-  s.real("noise.readout_error", 0, 0, 1, "density-matrix backend: bit-flip probability of shots");
+         "density-matrix and trajectories backends, sampling: phase damping after every gate, per "
+         "qubit");
+  s.real("noise.readout_error", 0, 0, 1,
+         "density-matrix and trajectories backends: bit-flip probability of each measured bit");
   add_qpu_keys(s);
 }
 
@@ -119,6 +127,7 @@ QdmSettings read_qdm_settings(const Config& c) {
   s.backend = c.get_text("backend.name");
   find_backend(s.backend);
   s.threads = static_cast<int>(c.get_int("backend.threads"));
+  s.trajectories = static_cast<int>(c.get_int("backend.trajectories"));
   s.noise.depolarizing = c.get_real("noise.depolarizing");
   s.noise.depolarizing_2q = c.get_real("noise.depolarizing_2q");
   s.noise.amplitude_damping = c.get_real("noise.amplitude_damping");
@@ -359,11 +368,12 @@ Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const Param
   BackendOptions options;
   options.threads = 1;
   options.noise = s.noise;
+  options.trajectories = s.trajectories;
   Generated g;
   const auto backend = make_backend(request.backend.empty() ? s.backend : request.backend, options);
   require(s.noise.noiseless() || backend->capabilities().noise_models,
           "noise.* is set but backend {} has no noise models; sample with --backend "
-          "density-matrix",
+          "trajectories or --backend density-matrix",
           backend->name());
   // Backends without exact states (density-matrix) carry each chain as a density matrix; its
   // image is the square root of the basis-state probabilities, |amplitudes| for a pure state.
@@ -397,6 +407,7 @@ Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const Param
     }
     EvolveContext context;
     context.seed = request.seed;
+    context.state_offset = static_cast<uint64_t>(first);
     context.labels.assign(g.labels.begin() + first, g.labels.begin() + first + m);
     if (!denoiser.uses_labels()) context.labels.clear();
     const auto magnitude = [&](int b, size_t i) {

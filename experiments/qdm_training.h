@@ -67,7 +67,8 @@ struct QdmSettings : TrainSettings {
   double init_scale = 0.7;
   std::string backend = "statevector";
   int threads = 0;
-  dm::NoiseModel noise;                ///< applied when sampling on the density-matrix backend
+  int trajectories = 16;  ///< backend.trajectories: per sample, trajectories backend
+  dm::NoiseModel noise;   ///< applied when sampling on the density-matrix or trajectories backend
   rest::QpuSettings ionq, ibm;         ///< the cloud QPU backends' endpoints and limits
   std::string chain_circuit = "auto";  ///< qpu.circuit: auto, dynamic or static
   bool skip_rejected = true;           ///< qpu.skip_rejected

@@ -64,7 +64,14 @@ TrainCheckpoint load_checkpoint(const std::filesystem::path& path) {
                     path.string()));
   }
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.starts_with(kMagicV1)) return deserialize(path, bytes.substr(kMagicV1.size()));
+  if (bytes.starts_with(kMagicV1)) {
+    // Its sizes cannot be checked before Boost allocates them (fuzzing found an 8 GB string in a
+    // damaged one), so it is refused rather than trusted.
+    throw DataError(fmt::format(
+        "checkpoint '{}' has format 1, written by qdm before checkpoints carried a checksum: "
+        "resume it with the qdm that wrote it, or start the run again with --overwrite",
+        path.string()));
+  }
   if (!bytes.starts_with(kMagicV2)) {
     throw DataError(fmt::format("'{}' is not a qdm checkpoint (bad header)", path.string()));
   }

@@ -35,7 +35,11 @@ class Handle {
 
 /// Creates `path`; fails if it exists unless `truncate`.
 Handle create_file(const std::filesystem::path& path, bool truncate);
-Handle open_file(const std::filesystem::path& path, bool writable);
+/// Opens an existing file. It is first read in a child process (every object it lists, and the
+/// `probe` paths its readers open directly): a file that crashes or hangs libhdf5 there is refused
+/// with a DataError here instead of taking this process down.
+Handle open_file(const std::filesystem::path& path, bool writable,
+                 std::span<const char* const> probe = {});
 void flush(hid_t file);
 
 bool exists(hid_t loc, const std::string& path);

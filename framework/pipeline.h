@@ -84,6 +84,9 @@ struct EvolveContext {
   std::vector<int> labels;
   uint64_t seed = 0;
   uint64_t stream = 0;
+  /// Index of this call's first state among all the states of its run (the trajectories
+  /// backend keys its noise draws by it, so calls over different samples never share draws).
+  uint64_t state_offset = 0;
 };
 
 }  // namespace qdm

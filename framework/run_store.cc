@@ -36,37 +36,71 @@ RunFile RunFile::create(const std::filesystem::path& path, const RunProvenance& 
                                               path.string(), ec.message()));
     }
   }
-  RunFile run(path, h5::create_file(path, overwrite));
-  const hid_t root = run.file_.get();
-  h5::write_attribute(root, "schema_version", kRunSchemaVersion);
-  h5::write_attribute(root, "qdm_version", std::string(build_info::kVersion));
-  h5::write_attribute(root, "git_revision", std::string(build_info::kGitRevision));
-  h5::write_attribute(root, "build_type", std::string(build_info::kBuildType));
-  h5::write_attribute(root, "host", host_name());
-  h5::write_attribute(root, "created", utc_now());
-  h5::write_attribute(root, "experiment", p.experiment);
-  h5::write_attribute(root, "backend", p.backend);
-  h5::write_attribute(root, "seed", p.seed);
-  h5::write_attribute(root, "config", p.config_ini);
-  h5::write_attribute(root, "status", std::string("running"));
-  const h5::Handle train = h5::create_group(root, "train");
-  h5::create_series(train.get(), "step", H5T_NATIVE_INT64, {});
-  h5::create_series(train.get(), "epoch", H5T_NATIVE_INT32, {});
-  for (const char* name : {"loss", "lr", "wall_time"}) {
-    h5::create_series(train.get(), name, H5T_NATIVE_DOUBLE, {});
+  // Written whole beside the target and renamed over it: a process killed while creating leaves
+  // the old file (or none), never a half-made one.
+  if (!overwrite && std::filesystem::exists(path)) {
+    throw std::invalid_argument(fmt::format("cannot create HDF5 file '{}'", path.string()));
   }
-  if (loss_width > 0) {
-    h5::create_series(train.get(), "loss_per_t", H5T_NATIVE_DOUBLE,
-                      {static_cast<hsize_t>(loss_width)});
+  const std::filesystem::path partial = fmt::format("{}.partial-{}", path.string(), ::getpid());
+  {
+    h5::Handle file = [&] {
+      try {
+        return h5::create_file(partial, true);
+      } catch (const std::invalid_argument&) {  // named by the file the user asked for
+        throw std::invalid_argument(fmt::format("cannot create HDF5 file '{}'", path.string()));
+      }
+    }();
+    const hid_t root = file.get();
+    h5::write_attribute(root, "schema_version", kRunSchemaVersion);
+    h5::write_attribute(root, "qdm_version", std::string(build_info::kVersion));
+    h5::write_attribute(root, "git_revision", std::string(build_info::kGitRevision));
+    h5::write_attribute(root, "build_type", std::string(build_info::kBuildType));
+    h5::write_attribute(root, "host", host_name());
+    h5::write_attribute(root, "created", utc_now());
+    h5::write_attribute(root, "experiment", p.experiment);
+    h5::write_attribute(root, "backend", p.backend);
+    h5::write_attribute(root, "seed", p.seed);
+    h5::write_attribute(root, "config", p.config_ini);
+    h5::write_attribute(root, "status", std::string("running"));
+    const h5::Handle train = h5::create_group(root, "train");
+    h5::create_series(train.get(), "step", H5T_NATIVE_INT64, {});
+    h5::create_series(train.get(), "epoch", H5T_NATIVE_INT32, {});
+    for (const char* name : {"loss", "lr", "wall_time"}) {
+      h5::create_series(train.get(), name, H5T_NATIVE_DOUBLE, {});
+    }
+    if (loss_width > 0) {
+      h5::create_series(train.get(), "loss_per_t", H5T_NATIVE_DOUBLE,
+                        {static_cast<hsize_t>(loss_width)});
+    }
+    // /params, /metrics and /samples appear with their first member: a run killed before it
+    // finished holds no empty groups.
   }
-  // /params, /metrics and /samples appear with their first member: a run killed before it
-  // finished holds no empty groups.
-  run.flush();
-  return run;
+  std::error_code ec;
+  std::filesystem::rename(partial, path, ec);
+  if (ec) {
+    std::filesystem::remove(partial, ec);
+    throw std::invalid_argument(fmt::format("cannot create HDF5 file '{}'", path.string()));
+  }
+  return RunFile(path, h5::open_file(path, true));
 }
 
 RunFile RunFile::open(const std::filesystem::path& path, bool writable) {
-  RunFile run(path, h5::open_file(path, writable));
+  // Read by path even when a damaged group cannot be listed.
+  static const char* const kProbe[] = {"train/step",
+                                       "train/epoch",
+                                       "train/loss",
+                                       "train/lr",
+                                       "train/wall_time",
+                                       "train/loss_per_t",
+                                       "epochs/train_loss",
+                                       "epochs/validation_loss",
+                                       "epochs/lr",
+                                       "epochs/wall_time",
+                                       "params/values",
+                                       "params/buffers",
+                                       "params/block_offsets",
+                                       "metric_curves/epoch"};
+  RunFile run(path, h5::open_file(path, writable, kProbe));
   const auto version = h5::read_int_attribute(run.file_.get(), "schema_version");
   if (!version) {
     throw DataError(

@@ -28,7 +28,7 @@ expect 0 'qreg q\[2\];' -- circuit --qubits 2 --layers 1 --qasm 2
 expect 0 '36 parameters' -- circuit --ansatz r3-chain --qubits 4 --layers 3
 expect 2 '^qdm circuit: error: --qubits 40 is outside 1..20$' -- circuit --qubits 40
 expect 2 "--ansatz 'ring' is not one of" -- circuit --ansatz ring
-expect 2 "unknown backend 'qiskit'; known backends: statevector, density-matrix, ionq, ibm" -- circuit --backend qiskit
+expect 2 "unknown backend 'qiskit'; known backends: statevector, density-matrix, trajectories, ionq, ibm" -- circuit --backend qiskit
 expect 2 "unrecognised option '--bogus'" -- circuit --bogus
 expect 2 "unknown command 'trian'" -- trian
 expect 0 '^qdm [0-9.]+ \(git ' -- version

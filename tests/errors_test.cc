@@ -99,7 +99,8 @@ TEST(Errors, StageAgainstPipelineWidth) {
 
 TEST(Errors, UnknownBackendListsKnownOnes) {
   EXPECT_EQ(invalid_argument_text([] { make_backend("qiskit"); }),
-            "unknown backend 'qiskit'; known backends: statevector, density-matrix, ionq, ibm");
+            "unknown backend 'qiskit'; known backends: statevector, density-matrix, trajectories, "
+            "ionq, ibm");
 }
 
 }  // namespace

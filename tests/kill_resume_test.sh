@@ -8,7 +8,7 @@ qdm="$1"
 here="$(cd "$(dirname "$0")" && pwd)"
 python=/usr/bin/python3
 work=$(mktemp -d)
-trap 'kill -9 "${pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap '{ [ -n "${pid:-}" ] && kill -9 "$pid"; } 2>/dev/null || true; rm -rf "$work"' EXIT
 "$here/make_test_data.sh" "$qdm" "$work/pkg" "$work/data" 24
 cfg="$work/kill.ini"
 cat >"$cfg" <<INI

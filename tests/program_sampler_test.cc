@@ -11,52 +11,6 @@
 namespace qdm {
 namespace {
 
-/// Random gates on n qubits, a measure + reset and a mid measurement, then all measured.
-Program random_dynamic_program(Rng& rng, int n, int gates) {
-  const Circuit c = testing::random_circuit(rng, n, gates);
-  const auto params = testing::random_params(rng, c.num_params());
-  Program p(n, n + 2);
-  int k = 0;
-  for (Op op : c.ops()) {
-    for (Angle& a : op.angles) a = Angle::constant(a.resolve(params));
-    p.gate(op);
-    if (++k == gates / 3) p.measure(0, n).reset(0);
-    if (k == 2 * gates / 3) p.measure(n - 1, n + 1);
-  }
-  for (int q = 0; q < n; ++q) p.measure(q, q);
-  return p;
-}
-
-/// Pearson's chi-square of the shots against `p`, outcomes expected fewer than 5 times pooled
-/// into one bin, below its mean (degrees of freedom) plus 5 sd (sqrt(2 df)); and no shot on an
-/// outcome of probability 0.
-void expect_within_5sd(const std::vector<uint64_t>& shots, const std::map<uint64_t, double>& p,
-                       const std::string& what) {
-  std::map<uint64_t, double> seen;
-  for (uint64_t s : shots) seen[s] += 1;
-  const double n = static_cast<double>(shots.size());
-  for (const auto& [bits, count] : seen) {
-    EXPECT_TRUE(p.count(bits)) << what << ": outcome " << bits << " has probability 0";
-  }
-  double chi2 = 0, pooled_expected = 0, pooled_seen = 0;
-  int bins = 0;
-  for (const auto& [bits, q] : p) {
-    const double expected = n * q, got = seen.count(bits) ? seen.at(bits) : 0;
-    if (expected < 5) {
-      pooled_expected += expected, pooled_seen += got;
-      continue;
-    }
-    chi2 += (got - expected) * (got - expected) / expected;
-    ++bins;
-  }
-  if (pooled_expected > 0) {
-    chi2 += (pooled_seen - pooled_expected) * (pooled_seen - pooled_expected) / pooled_expected;
-    ++bins;
-  }
-  const double df = std::max(1, bins - 1);
-  EXPECT_LT(chi2, df + 5 * std::sqrt(2 * df)) << what << ": " << bins << " bins";
-}
-
 TEST(ProgramSampler, DynamicProgramsMatchTheExactDistribution) {
   Rng rng(113);  // seed
   const auto backend = make_backend("statevector");
@@ -64,10 +18,10 @@ TEST(ProgramSampler, DynamicProgramsMatchTheExactDistribution) {
   for (int trial = 0; trial < 6; ++trial) {
     // Long stretches of gates between measurements take the dense path, short ones gate by gate.
     const int n = 2 + trial % 3, gates = trial < 3 ? 12 : 120;
-    const Program p = random_dynamic_program(rng, n, gates);
+    const Program p = testing::random_dynamic_program(rng, n, gates);
     ASSERT_TRUE(p.is_dynamic());
-    expect_within_5sd(backend->sample(p, 20000, 1 + trial), reference::program_distribution(p),
-                      fmt::format("trial {}", trial));
+    testing::expect_within_5sd(backend->sample(p, 20000, 1 + trial),
+                               reference::program_distribution(p), fmt::format("trial {}", trial));
   }
 }
 
@@ -90,14 +44,14 @@ TEST(ProgramSampler, ManyHistoriesTakeTheDensePathAndStayExact) {
     p.gate(op);
   }
   for (int q = 0; q < n; ++q) p.measure(q, q);
-  expect_within_5sd(make_backend("statevector")->sample(p, 50000, 3),
-                    reference::program_distribution(p), "many histories");
+  testing::expect_within_5sd(make_backend("statevector")->sample(p, 50000, 3),
+                             reference::program_distribution(p), "many histories");
 }
 
 TEST(ProgramSampler, StoppingRejectedShotsKeepsTheKeptDistribution) {
   Rng rng(127);  // seed
   const auto backend = make_backend("statevector");
-  const Program p = random_dynamic_program(rng, 3, 30);
+  const Program p = testing::random_dynamic_program(rng, 3, 30);
   // Keep shots whose mid-circuit bits (3 and 4) read 0 and 1.
   const std::vector<std::pair<int, int>> select = {{3, 0}, {4, 1}};
   const auto exact = reference::program_distribution(p);

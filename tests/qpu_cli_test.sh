@@ -205,17 +205,17 @@ assert status.count("fetched") == 4 and status.count("cancelled") == 2, status
 assert all(jobs[k].attrs["job_id"] for k in jobs)
 PY
 
-# A noisy emulator runs the jobs on the density-matrix backend under its noise model.
+# A noisy emulator runs the jobs as trajectories under its noise model.
 emulator ionq --noise depolarizing=0.02,readout_error=0.05
 # shellcheck disable=SC2046
 "$qdm" sample --run "$run" --backend ionq --shots 500 --count 2 --seed 23 $(qpu_args ionq) >"$tmp/noisy.out" 2>&1 &&
   grep -q "noise: depolarizing=0.02 readout_error=0.05" "$tmp/emu-ionq.out" &&
-  ok "noisy emulator: 2 samples through the density-matrix backend" || { cat "$tmp/noisy.out" "$tmp/emu-ionq."*; bad "noisy emulator"; }
+  ok "noisy emulator: 2 samples through the trajectories backend" || { cat "$tmp/noisy.out" "$tmp/emu-ionq."*; bad "noisy emulator"; }
 stop_emulator
 expect_error "bad emulator noise entry" "noise entry 'bitflip=0.1' is not NAME=STRENGTH" \
   "$qdm" qpu-emulator --noise bitflip=0.1
-expect_error "noisy emulator too wide" "the density-matrix backend holds at most 12 qubits" \
-  "$qdm" qpu-emulator --noise depolarizing=0.01 --max-qubits 20
+expect_error "emulator too wide" "--max-qubits 31 is outside 1..30" \
+  "$qdm" qpu-emulator --noise depolarizing=0.01 --max-qubits 31
 expect_error "an IBM emulator needs a device" "--provider ibm needs --device CONF.json" \
   "$qdm" qpu-emulator --provider ibm
 

@@ -23,8 +23,6 @@ CompiledBlock::CompiledBlock(const Circuit& circuit, std::span<const double> par
   }
 }
 
-namespace {
-
 void apply_gate(const CompiledGate& g, StateView x) {
   switch (g.kind) {
     case GateKind::CNOT:
@@ -41,8 +39,6 @@ void apply_gate(const CompiledGate& g, StateView x) {
       break;
   }
 }
-
-}  // namespace
 
 void CompiledBlock::apply(StateView x) const {
   for (const auto& g : gates_) apply_gate(g, x);

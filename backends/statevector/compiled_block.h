@@ -27,9 +27,15 @@ struct DenseUnitary {
   RowMatrix re, im;
 };
 
+/// x <- g x.
+void apply_gate(const CompiledGate& g, StateView x);
+
 class CompiledBlock {
  public:
   CompiledBlock(const Circuit& circuit, std::span<const double> params, int param_offset);
+
+  /// The gates in circuit order (the trajectories backend interleaves noise between them).
+  const std::vector<CompiledGate>& gates() const { return gates_; }
 
   void apply(StateView x) const;
   /// Adjoint sweep: psi holds the block's output and becomes its input; lam holds the cotangent

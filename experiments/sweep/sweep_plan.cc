@@ -84,13 +84,16 @@ SweepAxis parse_sweep_axis(const std::string& spec, bool random) {
     a.range = range;
     a.lo = parse_number(bounds[0], spec);
     a.hi = parse_number(bounds[1], spec);
+    // Integer bounds stay where doubles hold every integer, so the draw's arithmetic is exact.
+    constexpr double kMaxInteger = 9007199254740992.0;  // 2^53
     if (!(a.lo < a.hi) || (range == SweepAxis::Range::Log && a.lo <= 0) ||
         (range == SweepAxis::Range::Integer &&
-         (a.lo != std::floor(a.lo) || a.hi != std::floor(a.hi)))) {
+         (a.lo != std::floor(a.lo) || a.hi != std::floor(a.hi) || std::abs(a.lo) > kMaxInteger ||
+          std::abs(a.hi) > kMaxInteger))) {
       throw std::invalid_argument(fmt::format("--grid '{}': the range needs LO < HI{}", spec,
                                               range == SweepAxis::Range::Log ? " and LO > 0"
                                               : range == SweepAxis::Range::Integer
-                                                  ? ", both integers"
+                                                  ? ", both integers within +-2^53"
                                                   : ""));
     }
     return a;

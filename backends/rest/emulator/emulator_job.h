@@ -29,11 +29,19 @@ struct QpuEmulator::Job {
   std::string reason_code;                 ///< IBM's error code
   std::string cancelled_as = "Cancelled";  ///< IBM's status word when cancelled
   bool never_finishes = false, fails = false, runs_too_long = false;
-  /// The simulation, on its own thread once the job is running: status replies never wait for
-  /// it. Holds the reason when it failed, empty when it succeeded.
-  std::future<std::string> work;
   std::vector<std::vector<uint64_t>> samples;     ///< shots, per program
   std::vector<std::map<uint64_t, double>> exact;  ///< IonQ ideal simulator: distributions
+  /// The simulation, on its own thread once the job is running: status replies never wait for
+  /// it. Holds the reason when it failed, empty when it succeeded. Declared last, so that it is
+  /// destroyed (and the thread joined) before the results the thread writes.
+  std::future<std::string> work;
 };
+
+/// A JSON reply (invalid UTF-8 in quoted text replaced, never thrown over).
+ServerReply reply_json(int status, const nlohmann::json& body);
+/// IonQ's error shape: {"error", "message", "statusCode"}.
+ServerReply ionq_error(int status, const std::string& error, const std::string& message);
+/// Qiskit Runtime's error shape: {"errors": [{"code", "message", "more_info"}], "trace"}.
+ServerReply ibm_error(int status, const std::string& code, const std::string& message);
 
 }  // namespace qdm::rest

@@ -17,21 +17,6 @@ using nlohmann::json;
 
 namespace {
 
-ServerReply reply_json(int status, const json& body) {
-  ServerReply r;
-  r.status = status;
-  r.body = body.dump();
-  return r;
-}
-ServerReply ionq_fail(int status, const std::string& error, const std::string& message) {
-  return reply_json(status, {{"error", error}, {"message", message}, {"statusCode", status}});
-}
-ServerReply ibm_fail(int status, const std::string& code, const std::string& message) {
-  return reply_json(status,
-                    {{"errors", {{{"code", code}, {"message", message}, {"more_info", ""}}}},
-                     {"trace", "emulator"}});
-}
-
 std::string job_id_from(const std::string& path, size_t prefix) {
   const size_t end = path.find('/', prefix);
   return path.substr(prefix, end == std::string::npos ? std::string::npos : end - prefix);
@@ -79,68 +64,69 @@ const char* ibm_status(const std::string& state) {
 
 ServerReply QpuEmulator::route_ionq(const ServerRequest& req, const std::string& route) {
   if (req.header("authorization") != "apiKey " + options_.api_key) {
-    return ionq_fail(401, "Unauthorized", "invalid or missing API key");
+    return ionq_error(401, "Unauthorized", "invalid or missing API key");
   }
   if (route == "create") {
     // The v0.4 Create job body: type, backend, shots, name, metadata, noise, input.
     const json body = json::parse(req.body, nullptr, false);
-    if (!body.is_object()) return ionq_fail(400, "Bad Request", "the body is not JSON");
+    if (!body.is_object()) return ionq_error(400, "Bad Request", "the body is not JSON");
     const std::string type = body.value("type", std::string());
     if (type != "ionq.circuit.v1" && type != "ionq.multi-circuit.v1") {
-      return ionq_fail(400, "Bad Request", "type must be ionq.circuit.v1 or ionq.multi-circuit.v1");
+      return ionq_error(400, "Bad Request",
+                        "type must be ionq.circuit.v1 or ionq.multi-circuit.v1");
     }
     if (!body.contains("backend") || !body["backend"].is_string()) {
-      return ionq_fail(400, "Bad Request", "backend is required (simulator or qpu.NAME)");
+      return ionq_error(400, "Bad Request", "backend is required (simulator or qpu.NAME)");
     }
     const std::string backend = body["backend"];
     if (backend != "simulator" && backend.rfind("qpu.", 0) != 0) {
-      return ionq_fail(400, "Bad Request",
-                       "backend '" + backend + "' is not simulator or qpu.NAME");
+      return ionq_error(400, "Bad Request",
+                        "backend '" + backend + "' is not simulator or qpu.NAME");
     }
     std::string noise_model = "ideal";
     if (body.contains("noise")) {
       const json& noise = body["noise"];
       if (!noise.is_object() || !noise.contains("model") || !noise["model"].is_string()) {
-        return ionq_fail(400, "Bad Request", "noise must be {\"model\": NAME[, \"seed\": N]}");
+        return ionq_error(400, "Bad Request", "noise must be {\"model\": NAME[, \"seed\": N]}");
       }
       noise_model = noise["model"];
       static const std::vector<std::string> models = {"ideal",  "harmony", "aria-1",
                                                       "aria-2", "forte-1", "forte-enterprise-1"};
       if (std::find(models.begin(), models.end(), noise_model) == models.end()) {
-        return ionq_fail(400, "Bad Request", "noise model '" + noise_model + "' is not known");
+        return ionq_error(400, "Bad Request", "noise model '" + noise_model + "' is not known");
       }
       if (backend != "simulator" && noise_model != "ideal") {
-        return ionq_fail(400, "Bad Request", "noise models apply to the simulator backend only");
+        return ionq_error(400, "Bad Request", "noise models apply to the simulator backend only");
       }
     }
     const json input = body.value("input", json::object());
     if (input.value("gateset", std::string()) != "qis") {
-      return ionq_fail(400, "Bad Request", "input.gateset must be qis");
+      return ionq_error(400, "Bad Request", "input.gateset must be qis");
     }
     const int qubits = input.value("qubits", 0);
     if (qubits < 1 || qubits > options_.max_qubits) {
-      return ionq_fail(
+      return ionq_error(
           400, "Bad Request",
           fmt::format("input.qubits {} is outside 1..{}", qubits, options_.max_qubits));
     }
     if (!body.contains("shots") || !body["shots"].is_number_integer()) {
-      return ionq_fail(400, "Bad Request", "shots must be an integer");
+      return ionq_error(400, "Bad Request", "shots must be an integer");
     }
     const int shots = body["shots"];
     if (shots < 1 || shots > 100000) {
-      return ionq_fail(400, "Bad Request", "shots must be 1..100000");
+      return ionq_error(400, "Bad Request", "shots must be 1..100000");
     }
     if (body.contains("metadata")) {
       const json& m = body["metadata"];
       if (!m.is_object() || m.size() > 10) {
-        return ionq_fail(400, "Bad Request", "metadata must be an object of at most 10 keys");
+        return ionq_error(400, "Bad Request", "metadata must be an object of at most 10 keys");
       }
       for (const auto& [k, v] : m.items()) {
         if (k.size() > 40 || !v.is_string() || v.get<std::string>().size() > 400) {
-          return ionq_fail(400, "Bad Request",
-                           "metadata '" + k +
-                               "': keys of at most 40 and string values of at "
-                               "most 400 characters");
+          return ionq_error(400, "Bad Request",
+                            "metadata '" + k +
+                                "': keys of at most 40 and string values of at "
+                                "most 400 characters");
         }
       }
     }
@@ -171,7 +157,7 @@ ServerReply QpuEmulator::route_ionq(const ServerRequest& req, const std::string&
         }
       }
     } catch (const std::exception& e) {
-      return ionq_fail(400, "Bad Request", e.what());
+      return ionq_error(400, "Bad Request", e.what());
     }
     jobs_[job->id] = job;
     job_order_.push_back(job->id);
@@ -181,7 +167,7 @@ ServerReply QpuEmulator::route_ionq(const ServerRequest& req, const std::string&
   if (route == "list") return ionq_list(req);
   const std::string id = job_id_from(req.path, std::string("/v0.4/jobs/").size());
   const auto it = jobs_.find(id);
-  if (it == jobs_.end()) return ionq_fail(404, "Not Found", "no job " + id);
+  if (it == jobs_.end()) return ionq_error(404, "Not Found", "no job " + id);
   Job& job = *it->second;
   if (route == "cancel") {
     if (job.state == "queued" || job.state == "running") job.state = "cancelled";
@@ -189,7 +175,8 @@ ServerReply QpuEmulator::route_ionq(const ServerRequest& req, const std::string&
     return reply_json(200, {{"id", job.id}, {"status", ionq_status(job.state, job.polls)}});
   }
   if (route == "results") {
-    if (job.state != "completed") return ionq_fail(400, "Bad Request", "the job has not completed");
+    if (job.state != "completed")
+      return ionq_error(400, "Bad Request", "the job has not completed");
     // The ideal simulator: exact probabilities; otherwise the frequencies of the shots.
     const auto probabilities = [&](size_t k) {
       json p = json::object();
@@ -251,15 +238,15 @@ ServerReply QpuEmulator::ionq_list(const ServerRequest& req) const {
       used = 0;
     }
     if (used != text.size() || limit < 1 || limit > kMaxLimit) {
-      return ionq_fail(400, "Bad Request",
-                       fmt::format("limit '{}' is not an integer in [1, {}]", text, kMaxLimit));
+      return ionq_error(400, "Bad Request",
+                        fmt::format("limit '{}' is not an integer in [1, {}]", text, kMaxLimit));
     }
   }
   auto it = job_order_.rbegin();
   if (req.query.count("next")) {
     const std::string& cursor = req.query.at("next");
     it = std::find(job_order_.rbegin(), job_order_.rend(), cursor);
-    if (it == job_order_.rend()) return ionq_fail(400, "Bad Request", "unknown cursor " + cursor);
+    if (it == job_order_.rend()) return ionq_error(400, "Bad Request", "unknown cursor " + cursor);
     ++it;  // the cursor is the last job of the previous page
   }
   json list = json::array();
@@ -293,22 +280,22 @@ ServerReply QpuEmulator::route_ibm(const ServerRequest& req, const std::string& 
   }
   const std::string auth = req.header("authorization");
   if (auth.rfind("Bearer ", 0) != 0 || !tokens_.count(auth.substr(7))) {
-    return ibm_fail(401, "3401", "invalid or expired access token");
+    return ibm_error(401, "3401", "invalid or expired access token");
   }
-  if (req.header("service-crn").empty()) return ibm_fail(400, "3400", "Service-CRN is missing");
+  if (req.header("service-crn").empty()) return ibm_error(400, "3400", "Service-CRN is missing");
   if (route == "backend") return ibm_backend_route(req, route);
   if (route == "create") {
     const json body = json::parse(req.body, nullptr, false);
     if (!body.is_object() || body.value("program_id", std::string()) != "sampler") {
-      return ibm_fail(400, "3400", "program_id must be sampler");
+      return ibm_error(400, "3400", "program_id must be sampler");
     }
     const std::string backend = body.value("backend", std::string());
     if (backend != device_->name()) {
-      return ibm_fail(404, "1007", "Backend not found: '" + backend + "'");
+      return ibm_error(404, "1007", "Backend not found: '" + backend + "'");
     }
     const json params = body.value("params", json::object());
     const json pubs = params.value("pubs", json::array());
-    if (!pubs.is_array() || pubs.empty()) return ibm_fail(400, "3400", "params.pubs is empty");
+    if (!pubs.is_array() || pubs.empty()) return ibm_error(400, "3400", "params.pubs is empty");
     auto job = std::make_shared<Job>();
     job->id = fmt::format("ibm{:08x}n{}", options_.seed, next_id_);
     job->seed = options_.seed * 1000003 + next_id_++;
@@ -336,7 +323,7 @@ ServerReply QpuEmulator::route_ibm(const ServerRequest& req, const std::string& 
         if (job->shots < 1 || job->shots > 100000) throw std::invalid_argument("shots 1..100000");
       }
     } catch (const std::exception& e) {
-      return ibm_fail(400, "3400", e.what());
+      return ibm_error(400, "3400", e.what());
     }
     if (!not_isa.empty()) {
       job->fails = true;
@@ -350,10 +337,10 @@ ServerReply QpuEmulator::route_ibm(const ServerRequest& req, const std::string& 
     }
     for (const Program& p : job->programs) {
       if (p.num_qubits() > options_.max_qubits) {
-        return ibm_fail(400, "3400",
-                        fmt::format("the emulator simulates at most {} qubits; a "
-                                    "circuit uses {}",
-                                    options_.max_qubits, p.num_qubits()));
+        return ibm_error(400, "3400",
+                         fmt::format("the emulator simulates at most {} qubits; a "
+                                     "circuit uses {}",
+                                     options_.max_qubits, p.num_qubits()));
       }
     }
     jobs_[job->id] = job;
@@ -373,7 +360,7 @@ ServerReply QpuEmulator::route_ibm(const ServerRequest& req, const std::string& 
   }
   const std::string id = job_id_from(req.path, std::string("/api/v1/jobs/").size());
   const auto it = jobs_.find(id);
-  if (it == jobs_.end()) return ibm_fail(404, "3404", "job " + id + " not found");
+  if (it == jobs_.end()) return ibm_error(404, "3404", "job " + id + " not found");
   Job& job = *it->second;
   if (route == "cancel") {
     if (job.state == "queued" || job.state == "running") job.state = "cancelled";
@@ -383,7 +370,7 @@ ServerReply QpuEmulator::route_ibm(const ServerRequest& req, const std::string& 
     return r;
   }
   if (route == "results") {
-    if (job.state != "completed") return ibm_fail(400, "3400", "the job has not completed");
+    if (job.state != "completed") return ibm_error(400, "3400", "the job has not completed");
     json results = json::array();
     for (size_t k = 0; k < job.samples.size(); ++k) {
       json hex = json::array();
@@ -413,8 +400,8 @@ ServerReply QpuEmulator::ibm_backend_route(const ServerRequest& req, const std::
   const size_t slash = req.path.find('/', prefix.size());
   const std::string name = req.path.substr(prefix.size(), slash - prefix.size());
   const std::string what = req.path.substr(slash + 1);
-  if (req.method != "GET") return ibm_fail(405, "3405", "method not allowed");
-  if (name != device_->name()) return ibm_fail(404, "1007", "Backend not found: '" + name + "'");
+  if (req.method != "GET") return ibm_error(405, "3405", "method not allowed");
+  if (name != device_->name()) return ibm_error(404, "1007", "Backend not found: '" + name + "'");
   return reply_json(
       200, what == "configuration" ? options_.device_configuration : options_.device_properties);
 }

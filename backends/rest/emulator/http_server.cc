@@ -287,7 +287,7 @@ void HttpServer::serve(int fd) {
     const int status = read.outcome == ReadRequest::Outcome::TooLarge ? 413 : 400;
     const std::string body = nlohmann::json{
         {"error", status == 413 ? "too large" : "bad request"},
-        {"message", read.error}}.dump();
+        {"message", read.error}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     const std::string reply = fmt::format(
         "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n"
         "Connection: close\r\n\r\n{}",
@@ -302,7 +302,8 @@ void HttpServer::serve(int fd) {
   } catch (const std::exception& e) {
     reply = ServerReply{};
     reply.status = 500;
-    reply.body = nlohmann::json{{"error", "internal"}, {"message", e.what()}}.dump();
+    reply.body = nlohmann::json{{"error", "internal"}, {"message", e.what()}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   if (reply.wire == ServerReply::Wire::Drop) {
     ::close(fd);

@@ -46,33 +46,30 @@ constexpr FaultInfo kFaults[] = {
 const std::vector<std::string> kRoutes = {"token",   "create", "list",    "status",
                                           "results", "cancel", "backend", "any"};
 
-ServerReply json_reply(int status, const json& body) {
+}  // namespace
+
+ServerReply reply_json(int status, const json& body) {
   ServerReply r;
   r.status = status;
-  r.body = body.dump();
+  // Messages may quote a request's bytes, which need not be UTF-8 (found by fuzzing).
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 
 ServerReply ionq_error(int status, const std::string& error, const std::string& message) {
-  return json_reply(status, {{"error", error}, {"message", message}, {"statusCode", status}});
+  return reply_json(status, {{"error", error}, {"message", message}, {"statusCode", status}});
 }
 
 ServerReply ibm_error(int status, const std::string& code, const std::string& message) {
-  return json_reply(status,
+  return reply_json(status,
                     {{"errors", {{{"code", code}, {"message", message}, {"more_info", ""}}}},
                      {"trace", "emulator"}});
 }
-
-}  // namespace
 
 QpuEmulator::QpuEmulator(EmulatorOptions options) : options_(std::move(options)) {
   require(options_.provider == "ionq" || options_.provider == "ibm",
           "--provider '{}' is not one of ionq, ibm", options_.provider);
   require(options_.api_key.size() >= 4, "the emulator's API key must have at least 4 characters");
-  require(options_.noise.noiseless() || options_.max_qubits <= dm::kMaxDensityQubits,
-          "--max-qubits {} is too wide for a noisy emulator: the density-matrix backend holds "
-          "at most {} qubits",
-          options_.max_qubits, dm::kMaxDensityQubits);
   if (options_.provider == "ibm") {
     require(!options_.device_configuration.is_null(),
             "an IBM emulator serves a device: give its configuration and properties (--device "
@@ -85,7 +82,12 @@ QpuEmulator::QpuEmulator(EmulatorOptions options) : options_(std::move(options))
   }
 }
 
-QpuEmulator::~QpuEmulator() = default;
+QpuEmulator::~QpuEmulator() {
+  // Simulations still running use this emulator's options: they finish before it goes.
+  for (auto& [id, job] : jobs_) {
+    if (job->work.valid()) job->work.wait();
+  }
+}
 
 std::vector<QpuEmulator::Fault> QpuEmulator::parse_faults(const std::string& spec) {
   static const std::regex entry(R"(([a-z0-9-]+)(@([a-z]+))?(\*(\d+))?)");
@@ -173,20 +175,20 @@ ServerReply QpuEmulator::handle(const ServerRequest& request) {
   if (request.path == "/_emulator/faults" && request.method == "POST") {
     const json body = json::parse(request.body, nullptr, false);
     if (!body.is_object() || !body.contains("faults") || !body["faults"].is_string()) {
-      return json_reply(400, {{"error", "body must be {\"faults\": \"...\"}"}});
+      return reply_json(400, {{"error", "body must be {\"faults\": \"...\"}"}});
     }
     try {
       const std::vector<Fault> parsed = parse_faults(body["faults"]);
       faults_.insert(faults_.end(), parsed.begin(), parsed.end());
     } catch (const std::invalid_argument& e) {
-      return json_reply(400, {{"error", e.what()}});
+      return reply_json(400, {{"error", e.what()}});
     }
-    return json_reply(200, {{"queued", body["faults"]}});
+    return reply_json(200, {{"queued", body["faults"]}});
   }
   if (request.path == "/_emulator/stats") {
     int left = 0;
     for (const Fault& f : faults_) left += f.remaining;
-    return json_reply(200, {{"requests", stats_.requests},
+    return reply_json(200, {{"requests", stats_.requests},
                             {"jobs_created", stats_.jobs_created},
                             {"cancels", stats_.cancels},
                             {"faults_left", left},
@@ -256,7 +258,7 @@ ServerReply QpuEmulator::handle(const ServerRequest& request) {
       j["children"] = j["child_job_ids"];
       j.erase("child_job_ids");
     }
-    reply.body = j.dump();
+    reply.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
   }
   if (fault == "unknown-status" && reply.status == 200) {
     json j = json::parse(reply.body);
@@ -265,7 +267,7 @@ ServerReply QpuEmulator::handle(const ServerRequest& request) {
     } else {
       j["state"]["status"] = "Teleporting";
     }
-    reply.body = j.dump();
+    reply.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
   }
   return reply;
 }
@@ -333,7 +335,8 @@ void QpuEmulator::run(Job& job) const {
   BackendOptions o;
   o.threads = 1;
   o.noise = noise;
-  const auto backend = make_backend(noise.noiseless() ? "statevector" : "density-matrix", o);
+  // Noisy jobs run as trajectories: dynamic circuits and every device width fit, as on the device.
+  const auto backend = make_backend(noise.noiseless() ? "statevector" : "trajectories", o);
   const bool exact = options_.provider == "ionq" && job.backend == "simulator" &&
                      job.noise_model == "ideal" && noise.noiseless();
   for (size_t k = 0; k < job.programs.size(); ++k) {

@@ -1,6 +1,6 @@
 #pragma once
 /// A cloud QPU on loopback: IonQ v0.4 or IBM Qiskit Runtime routes, jobs executed with shots on
-/// the statevector backend (or, given a noise model, the density-matrix backend with it, to
+/// the statevector backend (or, given a noise model, the trajectories backend with it, to
 /// preview a noisy device) and moved through queued and running states over a few polls, auth
 /// checked, and faults injected on demand so clients are tested against every failure the issue
 /// lists.
@@ -54,8 +54,8 @@ struct EmulatorOptions {
   uint64_t seed = 1;
   double stall_s = 30;
   double token_lifetime_s = 3600;
-  /// Noiseless: the statevector backend. Otherwise the density-matrix backend applies it after
-  /// every gate and to the readout, and max_qubits may be at most dm::kMaxDensityQubits.
+  /// Noiseless: the statevector backend. Otherwise the trajectories backend applies it after
+  /// every gate and to the readout (each shot one trajectory, dynamic circuits included).
   dm::NoiseModel noise{};
   /// IBM: the device served and enforced, from its two documents (as the REST API returns them).
   nlohmann::json device_configuration, device_properties;

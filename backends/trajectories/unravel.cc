@@ -1,0 +1,167 @@
+#include "backends/trajectories/unravel.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <stdexcept>
+
+#include "framework/error.h"
+
+namespace qdm::traj {
+namespace {
+
+using Matrix = Eigen::MatrixXcd;
+
+/// Offsets of the 2^k amplitudes that differ only in `targets` (index bit j = targets[j]), for
+/// every setting `rest` of the other bits; f(offsets) for each such group.
+template <typename F>
+void for_each_group(size_t dim, std::span<const int> targets, F&& f) {
+  size_t mask = 0;
+  for (int q : targets) mask |= size_t{1} << q;
+  const size_t k = targets.size();
+  std::array<size_t, 4> offsets{};
+  for (size_t i = 0; i < dim; ++i) {
+    if (i & mask) continue;
+    for (size_t v = 0; v < (size_t{1} << k); ++v) {
+      size_t index = i;
+      for (size_t j = 0; j < k; ++j) {
+        if (v >> j & 1) index |= size_t{1} << targets[j];
+      }
+      offsets[v] = index;
+    }
+    f(offsets);
+  }
+}
+
+double squared_norm(sv::StateView psi) {
+  double s = 0;
+  for (size_t i = 0; i < psi.dim; ++i) s += psi.re[i] * psi.re[i] + psi.im[i] * psi.im[i];
+  return s;
+}
+
+void scale(sv::StateView psi, double factor) {
+  for (size_t i = 0; i < psi.dim; ++i) {
+    psi.re[i] *= factor;
+    psi.im[i] *= factor;
+  }
+}
+
+}  // namespace
+
+sv::StateView state_view(StateBatch& batch, int b) {
+  require(batch.layout() == BatchLayout::BatchOuter, "trajectories keep each state contiguous");
+  const size_t offset = static_cast<size_t>(b) * batch.dim();
+  return {batch.re() + offset, batch.im() + offset, 1, batch.dim(), 1};
+}
+
+Matrix reduced_density(sv::StateView psi, std::span<const int> targets) {
+  const Eigen::Index d = Eigen::Index{1} << targets.size();
+  Matrix rho = Matrix::Zero(d, d);
+  for_each_group(psi.dim, targets, [&](const std::array<size_t, 4>& at) {
+    for (Eigen::Index r = 0; r < d; ++r) {
+      const Complex a(psi.re[at[r]], psi.im[at[r]]);
+      for (Eigen::Index c = 0; c < d; ++c) {
+        rho(r, c) += a * Complex(psi.re[at[c]], -psi.im[at[c]]);
+      }
+    }
+  });
+  return rho;
+}
+
+void apply_operator(sv::StateView psi, const Matrix& a, std::span<const int> targets) {
+  if (targets.size() == 1) {
+    sv::apply_1q(psi, targets[0], Matrix2(a));
+    return;
+  }
+  const Eigen::Index d = a.rows();
+  std::array<Complex, 4> in{};
+  for_each_group(psi.dim, targets, [&](const std::array<size_t, 4>& at) {
+    for (Eigen::Index r = 0; r < d; ++r) in[r] = Complex(psi.re[at[r]], psi.im[at[r]]);
+    for (Eigen::Index r = 0; r < d; ++r) {
+      Complex out = 0;
+      for (Eigen::Index c = 0; c < d; ++c) out += a(r, c) * in[c];
+      psi.re[at[r]] = out.real();
+      psi.im[at[r]] = out.imag();
+    }
+  });
+}
+
+int measure(sv::StateView psi, int qubit, double u) {
+  const size_t bit = size_t{1} << qubit;
+  double p1 = 0, total = 0;
+  for (size_t i = 0; i < psi.dim; ++i) {
+    const double p = psi.re[i] * psi.re[i] + psi.im[i] * psi.im[i];
+    total += p;
+    if (i & bit) p1 += p;
+  }
+  const int outcome = u * total < total - p1 ? 0 : 1;
+  const double kept = outcome ? p1 : total - p1;
+  if (!(kept > 0)) {
+    throw std::runtime_error(fmt::format("measuring qubit {}: the state has zero norm", qubit));
+  }
+  const double factor = 1 / std::sqrt(kept);
+  for (size_t i = 0; i < psi.dim; ++i) {
+    const bool keep = ((i & bit) != 0) == (outcome == 1);
+    psi.re[i] = keep ? psi.re[i] * factor : 0.0;
+    psi.im[i] = keep ? psi.im[i] * factor : 0.0;
+  }
+  return outcome;
+}
+
+Unravelling::Unravelling(const dm::KrausChannel& channel) : qubits_(channel.qubits) {
+  dm::require_cptp(channel);
+  const Eigen::Index d = Eigen::Index{1} << qubits_;
+  mixed_unitary_ = true;
+  for (const Matrix& k : channel.kraus) {
+    const Matrix gram = k.adjoint() * k;
+    const double c2 = gram(0, 0).real();
+    if (!(c2 > 0) || (gram - c2 * Matrix::Identity(d, d)).cwiseAbs().maxCoeff() > 1e-12) {
+      mixed_unitary_ = false;
+      break;
+    }
+  }
+  for (const Matrix& k : channel.kraus) {
+    if (!mixed_unitary_) {
+      ops_.push_back(k);
+      continue;
+    }
+    const double c2 = (k.adjoint() * k)(0, 0).real();
+    Matrix u = k / std::sqrt(c2);
+    // A global phase does not matter to a trajectory; fold it out so the identity is recognised.
+    const Complex phase = u(0, 0) == Complex(0) ? Complex(1) : u(0, 0) / std::abs(u(0, 0));
+    u /= phase;
+    identity_.push_back((u - Matrix::Identity(d, d)).cwiseAbs().maxCoeff() < 1e-12);
+    ops_.push_back(std::move(u));
+    fixed_probs_.push_back(c2);
+  }
+}
+
+void Unravelling::apply(sv::StateView psi, std::span<const int> targets, double u) const {
+  require(static_cast<int>(targets.size()) == qubits_, "a {}-qubit channel on {} qubits", qubits_,
+          targets.size());
+  if (mixed_unitary_) {
+    size_t k = 0;
+    double acc = fixed_probs_[0];
+    while (k + 1 < ops_.size() && u >= acc) acc += fixed_probs_[++k];
+    if (!identity_[k]) apply_operator(psi, ops_[k], targets);
+    return;
+  }
+  // Branch probabilities from the targets' reduced state: p_k = tr(K_k rho K_k^dagger).
+  const Matrix rho = reduced_density(psi, targets);
+  std::vector<double> p(ops_.size());
+  double total = 0;
+  for (size_t k = 0; k < ops_.size(); ++k) {
+    p[k] = std::max(0.0, (ops_[k] * rho * ops_[k].adjoint()).trace().real());
+    total += p[k];
+  }
+  double x = u * total;
+  size_t k = 0;
+  while (k + 1 < ops_.size() && (x >= p[k] || p[k] == 0.0)) x -= p[k++];
+  if (!(p[k] > 0)) throw std::runtime_error("a noise channel met a state of zero norm");
+  apply_operator(psi, ops_[k], targets);
+  scale(psi, 1 / std::sqrt(squared_norm(psi)));
+}
+
+}  // namespace qdm::traj
