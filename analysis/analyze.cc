@@ -13,6 +13,7 @@
 #include "experiments/experiment.h"
 #include "experiments/train_session.h"
 #include "framework/datasets.h"
+#include "framework/device/device.h"
 #include "framework/error.h"
 #include "framework/image_ops.h"
 #include "framework/png_grid.h"
@@ -151,6 +152,7 @@ SampleRequest new_samples_request(const RunContext& ctx, const AnalyzeOptions& o
   request.count = count;
   request.seed = o.seed;
   request.backend = o.backend;
+  request.shots = o.shots;
   request.label = ctx.experiment->conditioned(*ctx.config) ? SampleRequest::kAllLabels
                                                            : SampleRequest::kNoLabel;
   return request;
@@ -407,8 +409,8 @@ std::string format_metrics(const Analysis& a) {
 }
 
 NoiseSweep analyze_noise(const std::filesystem::path& path, const AnalyzeOptions& o,
-                         const std::string& key, const std::vector<double>& strengths) {
-  require(!strengths.empty(), "--noise {}: name at least one strength", key);
+                         const std::string& key, const std::vector<std::string>& points) {
+  require(!points.empty(), "--noise {}: name at least one point", key);
   const RunFile run = RunFile::open(path, false);
   const std::string status = run.attribute("status");
   require(status == "complete", "run '{}' has status '{}': only a finished run can be analysed",
@@ -417,40 +419,66 @@ NoiseSweep analyze_noise(const std::filesystem::path& path, const AnalyzeOptions
   if (!ctx.config->schema().find(key)) {
     throw std::invalid_argument(fmt::format(
         "--noise {}: experiment {} has no such key (its noise keys: noise.depolarizing, "
-        "noise.depolarizing_2q, noise.amplitude_damping, noise.phase_damping)",
+        "noise.depolarizing_2q, noise.amplitude_damping, noise.phase_damping, "
+        "noise.readout_error, noise.device)",
         key, ctx.experiment_name));
   }
   require(key.rfind("noise.", 0) == 0, "--noise {}: a noise.* key is expected", key);
-  // The exact density matrix by default; trajectories reach wider models at a sampling error.
-  const std::string backend = o.backend.empty() ? "density-matrix" : o.backend;
+  const bool devices = key == "noise.device";
+  // Strengths: the exact density matrix by default; trajectories reach wider models at a sampling
+  // error. Devices: shots of routed chains, which only trajectories unravel.
+  const std::string backend = !o.backend.empty() ? o.backend
+                              : devices          ? "trajectories"
+                                                 : "density-matrix";
   require(make_backend(backend)->capabilities().noise_models,
           "--noise: backend {} has no noise models (density-matrix or trajectories have)", backend);
-  // Every strength is checked before any sampling.
-  for (double p : strengths) Config(*ctx.config).set(key, fmt::format("{}", p), "--noise");
   NoiseSweep sweep;
   sweep.key = key;
   sweep.backend = backend;
-  sweep.strengths = strengths;
+  sweep.points = points;
   sweep.samples = o.count > 0 ? o.count : kDefaultCount;
-  std::optional<Scoring> scoring;
-  for (double p : strengths) {
+  sweep.shots = devices && o.shots == 0 ? 1000 : o.shots;
+  // Every point is checked before any sampling.
+  std::vector<Config> configs;
+  for (const std::string& point : points) {
     Config config = *ctx.config;
-    config.set(key, fmt::format("{}", p), "--noise");
+    if (devices) {
+      const bool none = point == "none";
+      config.set(key, none ? "" : point, "--noise");
+      sweep.labels.push_back(none ? "none" : load_ibm_device(point).name());
+    } else {
+      config.set(key, point, "--noise");
+      sweep.labels.push_back(point);
+    }
+    configs.push_back(std::move(config));
+  }
+  std::optional<Scoring> scoring;
+  for (size_t k = 0; k < points.size(); ++k) {
     SampleRequest request = new_samples_request(ctx, o, sweep.samples);
     request.backend = backend;
-    fmt::print(stderr, "{} = {}: {} samples on the {} backend\n", key, p, request.count, backend);
-    const SampleSet samples = ctx.experiment->sample(config, run, request);
+    request.shots = sweep.shots;
+    fmt::print(stderr, "{} = {}: {} samples on the {} backend{}\n", key, points[k], request.count,
+               backend, sweep.shots > 0 ? fmt::format(", {} shots each", sweep.shots) : "");
+    const SampleSet samples = ctx.experiment->sample(configs[k], run, request);
     if (!scoring) scoring = make_scoring(ctx, o, samples.rows, samples.cols);
     for (const Metric& m : scoring->score(samples)) sweep.values[m.name].push_back(m.value);
   }
   if (!o.png_prefix.empty()) {
     const std::string name = path.filename().string();
-    for (const auto& [suffix, names, label] :
+    // Strengths on their own axis; devices one after another, named in the title.
+    std::vector<double> x;
+    std::string axis = key, names;
+    for (size_t k = 0; k < points.size(); ++k) {
+      x.push_back(devices ? static_cast<double>(k) : std::stod(points[k]));
+      names += fmt::format("{}{} {}", k ? ", " : "", k, sweep.labels[k]);
+    }
+    if (devices) axis = fmt::format("device ({})", names);
+    for (const auto& [suffix, metric_names, label] :
          {std::tuple{"-noise-fid.png", kCurveFid, "FID (classifier features)"},
           std::tuple{"-noise-scores.png", kCurveScores, "score"}}) {
       const std::filesystem::path png = o.png_prefix.string() + suffix;
       if (write_curve_plot(
-              strengths, key, sweep.values, names,
+              x, axis, sweep.values, metric_names,
               fmt::format("{}: metrics under {} ({} samples each)", name, key, sweep.samples),
               label, png)) {
         sweep.pictures.push_back(png);
@@ -472,8 +500,8 @@ std::string format_noise_sweep(const NoiseSweep& s) {
   out += "\n|---|";
   for (size_t i = 0; i < names.size(); ++i) out += "---|";
   out += "\n";
-  for (size_t i = 0; i < s.strengths.size(); ++i) {
-    out += fmt::format("| {} |", s.strengths[i]);
+  for (size_t i = 0; i < s.labels.size(); ++i) {
+    out += fmt::format("| {} |", s.labels[i]);
     for (const std::string& n : names) out += fmt::format(" {:.4f} |", s.values.at(n)[i]);
     out += "\n";
   }

@@ -24,6 +24,8 @@ struct AnalyzeOptions {
   bool store = true;                 ///< write the metrics (and new samples) into the run
   std::filesystem::path png_prefix;  ///< PNGs at PREFIX-samples.png, ...; empty: none
   std::string backend;               ///< new samples on this backend (empty: the run's)
+  /// > 0: each new sample estimated from this many shots of its chain as one circuit.
+  int shots = 0;
   /// noise.KEY=VALUE assignments for new samples (on a backend with noise models).
   std::vector<std::string> noise;
   /// Samples scored per parameter snapshot (train.snapshot_every) for the metric-vs-epoch
@@ -42,21 +44,26 @@ struct Analysis {
 
 Analysis analyze_run(const std::filesystem::path& run, const AnalyzeOptions& options);
 
-/// The metrics of new samples drawn on options.backend (default density-matrix) with `key` (a
-/// noise.* config key) at each strength: --count samples each (default 200), the same seed for all,
-/// so the curve shows what noise alone does. With a PNG prefix: PREFIX-noise-fid.png and
-/// PREFIX-noise-scores.png. Nothing is written into the run.
+/// The metrics of new samples drawn on options.backend with `key` (a noise.* config key) at each
+/// point: --count samples each (default 200), the same seed for all, so the curve shows what
+/// noise alone does. Points are strengths, drawn on the density-matrix backend by default; for
+/// noise.device they are IBM device files ("none": noiseless), each sample estimated from
+/// --shots shots (default 1000) of its chain routed to the device, on the trajectories backend
+/// by default. With a PNG prefix: PREFIX-noise-fid.png and PREFIX-noise-scores.png. Nothing is
+/// written into the run.
 struct NoiseSweep {
   std::string key;
-  std::string backend;  ///< where the samples were drawn
-  std::vector<double> strengths;
+  std::string backend;              ///< where the samples were drawn
+  std::vector<std::string> points;  ///< as given
+  std::vector<std::string> labels;  ///< per point: the strength, or the device's name
   int samples = 0;
-  std::map<std::string, std::vector<double>> values;  ///< metric -> one value per strength
+  int shots = 0;                                      ///< 0: exact amplitudes
+  std::map<std::string, std::vector<double>> values;  ///< metric -> one value per point
   std::vector<std::filesystem::path> pictures;
 };
 NoiseSweep analyze_noise(const std::filesystem::path& run, const AnalyzeOptions& options,
-                         const std::string& key, const std::vector<double>& strengths);
-/// The sweep as a Markdown table, a row per strength.
+                         const std::string& key, const std::vector<std::string>& points);
+/// The sweep as a Markdown table, a row per point.
 std::string format_noise_sweep(const NoiseSweep& sweep);
 
 /// The metrics as an aligned text table.

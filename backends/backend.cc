@@ -80,8 +80,7 @@ std::vector<uint64_t> Backend::sample(const Circuit& circuit, std::span<const do
   return sample_impl(circuit, params, shots, seed);
 }
 
-std::vector<uint64_t> Backend::sample(const Program& program, int shots, uint64_t seed,
-                                      std::span<const std::pair<int, int>> stop_unless) const {
+void Backend::check_program(const Program& program, int shots) const {
   require_in_range("shot count", shots, 1, 100'000'000);
   require(program.num_qubits() <= caps_.max_qubits,
           "backend {} handles at most {} qubits; the program has {}", name_, caps_.max_qubits,
@@ -92,7 +91,29 @@ std::vector<uint64_t> Backend::sample(const Program& program, int shots, uint64_
         "qubit and then uses it again",
         name_));
   }
+}
+
+std::vector<uint64_t> Backend::sample(const Program& program, int shots, uint64_t seed,
+                                      std::span<const std::pair<int, int>> stop_unless) const {
+  check_program(program, shots);
   return sample_program_impl(program, shots, seed, stop_unless);
+}
+
+std::vector<uint64_t> Backend::sample(const noise::NoisyProgram& noisy, int shots, uint64_t seed,
+                                      std::span<const std::pair<int, int>> stop_unless) const {
+  if (!caps_.noise_models) {
+    throw UnsupportedError(fmt::format(
+        "backend {} has no noise models: sample a noisy program with --backend trajectories",
+        name_));
+  }
+  check_program(noisy.program, shots);
+  noise::check(noisy);
+  return sample_noisy_impl(noisy, shots, seed, stop_unless);
+}
+
+std::vector<uint64_t> Backend::sample_noisy_impl(const noise::NoisyProgram&, int, uint64_t,
+                                                 std::span<const std::pair<int, int>>) const {
+  throw UnsupportedError(fmt::format("backend {} samples no noisy programs", name_));
 }
 
 std::vector<uint64_t> Backend::sample_program_impl(const Program& program, int shots, uint64_t seed,

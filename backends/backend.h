@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backends/density_matrix/density_matrix.h"
+#include "backends/noise/noisy_program.h"
 #include "backends/rest/qpu_settings.h"
 #include "framework/circuit/circuit.h"
 #include "framework/circuit/program.h"
@@ -107,6 +108,10 @@ class Backend {
   /// later bits then read 0): the caller's post-selection rejects it anyway.
   std::vector<uint64_t> sample(const Program& program, int shots, uint64_t seed,
                                std::span<const std::pair<int, int>> stop_unless = {}) const;
+  /// Backends with noise models: as sample(Program), with the program's own channels and readout
+  /// errors (a device's calibration, noise/device_noise.h) in place of the backend's noise model.
+  std::vector<uint64_t> sample(const noise::NoisyProgram& program, int shots, uint64_t seed,
+                               std::span<const std::pair<int, int>> stop_unless = {}) const;
 
  protected:
   Backend(std::string name, Capabilities caps) : name_(std::move(name)), caps_(std::move(caps)) {}
@@ -123,11 +128,18 @@ class Backend {
   virtual std::vector<uint64_t> sample_program_impl(
       const Program& program, int shots, uint64_t seed,
       std::span<const std::pair<int, int>> stop_unless) const;
+  /// UnsupportedError unless overridden (backends with noise models).
+  virtual std::vector<uint64_t> sample_noisy_impl(
+      const noise::NoisyProgram& program, int shots, uint64_t seed,
+      std::span<const std::pair<int, int>> stop_unless) const;
   virtual std::vector<dm::DensityMatrix> forward_mixed_impl(
       const Pipeline& pipeline, std::span<const double> params,
       const std::vector<dm::DensityMatrix>& inputs, const EvolveContext& context) const;
 
  private:
+  /// The shot count, the width and (without mid-circuit measurement) the program's shape.
+  void check_program(const Program& program, int shots) const;
+
   std::string name_;
   Capabilities caps_;
 };

@@ -41,7 +41,10 @@ int run_analyze(const std::vector<std::string>& args) {
                                 "seed of new samples and the real floor sample")(
       "backend", po::value(&o.backend),
       "generate new samples on this backend (default: the run's)")(
-      "data-dir", po::value(&data_dir), "folder of the data sets (default: the run's data.dir)")(
+      "shots", po::value(&o.shots)->default_value(0),
+      "estimate each new sample from this many shots of its chain as one circuit (QDMs; 0: "
+      "exact amplitudes)")("data-dir", po::value(&data_dir),
+                           "folder of the data sets (default: the run's data.dir)")(
       "classifier", po::value(&classifier),
       "evaluation classifier file (default: DATA_DIR/classifiers/DATASET-seedS.h5, trained there "
       "on first use)")("classifier-seed", po::value(&o.classifier_seed)->default_value(1),
@@ -56,7 +59,9 @@ int run_analyze(const std::vector<std::string>& args) {
       "noise", po::value(&noise),
       "noise.KEY=p1,p2,...: instead of the usual analysis, the metrics of --count new samples "
       "at each strength (a table, and PNGs of the curves), on --backend (default "
-      "density-matrix; trajectories for wider models)")(
+      "density-matrix; trajectories for wider models); noise.device=FILE,...: at each IBM "
+      "device's calibrated noise (none: noiseless), --shots each (default 1000), on "
+      "trajectories")(
       "epoch-count", po::value(&o.epoch_count)->default_value(100),
       "samples scored per parameter snapshot (train.snapshot_every) for the metric-vs-epoch "
       "curves; 0: none")("threads", po::value(&threads)->default_value(0),
@@ -83,29 +88,37 @@ int run_analyze(const std::vector<std::string>& args) {
   }
   require(!runs.empty(), "name at least one run file: qdm analyze RUN.h5");
   require_in_range("--count", o.count, 0, 1'000'000);
+  require_in_range("--shots", o.shots, 0, 100'000);
   require_in_range("--epoch-count", o.epoch_count, 0, 1'000'000);
   require_in_range("--threads", threads, 0, 4096);
   require(!(vm.count("png") && vm.count("no-png")), "--png and --no-png exclude each other");
   require(!(o.count > 0 && !o.sample_set.empty()), "--count and --samples exclude each other");
+  require(o.shots == 0 || o.sample_set.empty(),
+          "--shots applies to new samples; --samples scores a stored set");
   require(runs.size() == 1 || png_prefix.empty(),
           "--png PREFIX names one run's pictures; with several runs leave it out");
   if (threads > 0) omp_set_num_threads(threads);
   std::string noise_key;
-  std::vector<double> strengths;
+  std::vector<std::string> points;
   if (!noise.empty()) {
     const size_t eq = noise.find('=');
     require(eq != std::string::npos && eq > 0,
-            "--noise '{}' is not of the form noise.KEY=p1,p2,...", noise);
+            "--noise '{}' is not of the form noise.KEY=p1,p2,... (or noise.device=FILE,...)",
+            noise);
     noise_key = noise.substr(0, eq);
     std::string list = noise.substr(eq + 1);
     for (size_t start = 0; start <= list.size();) {
       const size_t end = std::min(list.find(',', start), list.size());
       const std::string item = list.substr(start, end - start);
-      double v = 0;
-      const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
-      require(ec == std::errc() && ptr == item.data() + item.size() && !item.empty(),
-              "--noise {}: '{}' is not a number", noise_key, item);
-      strengths.push_back(v);
+      if (noise_key == "noise.device") {
+        require(!item.empty(), "--noise noise.device: an empty entry (FILE or none expected)");
+      } else {
+        double v = 0;
+        const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+        require(ec == std::errc() && ptr == item.data() + item.size() && !item.empty(),
+                "--noise {}: '{}' is not a number", noise_key, item);
+      }
+      points.push_back(item);
       start = end + 1;
     }
     require(o.sample_set.empty(), "--noise draws new samples; --samples does not apply");
@@ -122,10 +135,10 @@ int run_analyze(const std::vector<std::string>& args) {
       require_writable_target(per_run.png_prefix.string() + "-samples.png", "--png");
     }
     if (!noise_key.empty()) {
-      const analysis::NoiseSweep sweep =
-          analysis::analyze_noise(run, per_run, noise_key, strengths);
-      fmt::print("{}: {} samples per strength on the {} backend\n{}", run, sweep.samples,
-                 sweep.backend, analysis::format_noise_sweep(sweep));
+      const analysis::NoiseSweep sweep = analysis::analyze_noise(run, per_run, noise_key, points);
+      fmt::print("{}: {} samples per point on the {} backend{}\n{}", run, sweep.samples,
+                 sweep.backend, sweep.shots > 0 ? fmt::format(", {} shots each", sweep.shots) : "",
+                 analysis::format_noise_sweep(sweep));
       for (const fs::path& p : sweep.pictures) fmt::print("picture: {}\n", p.string());
       continue;
     }

@@ -51,7 +51,9 @@ int run_qpu_emulator(const std::vector<std::string>& args) {
       "max-qubits", po::value(&o.max_qubits), "widest circuit accepted (default 26)")(
       "noise", po::value(&noise)->default_value(""),
       "run jobs on the trajectories backend with this noise, NAME=P,... (depolarizing, "
-      "depolarizing_2q, amplitude_damping, phase_damping, readout_error)")(
+      "depolarizing_2q, amplitude_damping, phase_damping, readout_error), or `device`: the "
+      "served IBM device's calibrated noise (per-gate depolarising and T1/T2 relaxation, "
+      "readout errors)")(
       "device", po::value(&device_file),
       "ibm: the device served (conf_NAME.json or props_NAME.json, the pair side by side, as "
       "GET /api/v1/backends/NAME/configuration and /properties return them); jobs whose "
@@ -82,7 +84,11 @@ int run_qpu_emulator(const std::vector<std::string>& args) {
   }
   require_in_range("--port", port, 0, 65535);
   require_in_range("--polls", o.polls_to_finish, 1, 1000);
-  o.noise = dm::NoiseModel::parse(noise);
+  o.device_noise = noise == "device";
+  require(!o.device_noise || o.provider == "ibm",
+          "--noise device is the served IBM device's calibration: it needs --provider ibm and "
+          "--device");
+  if (!o.device_noise) o.noise = dm::NoiseModel::parse(noise);
   if (!vm.count("max-qubits")) o.max_qubits = 26;
   require_in_range("--max-qubits", o.max_qubits, 1, 30);
   require(o.stall_s > 0 && o.stall_s <= 3600, "--stall-seconds {} is outside (0, 3600]", o.stall_s);
@@ -108,7 +114,7 @@ int run_qpu_emulator(const std::vector<std::string>& args) {
       "listening on http://127.0.0.1:{} ({} protocol{}, noise: {})\n", server.port(), o.provider,
       o.provider == "ibm" ? ", device " + o.device_configuration["backend_name"].get<std::string>()
                           : "",
-      o.noise.describe());
+      o.device_noise ? "the device's calibration" : o.noise.describe());
   std::fflush(stdout);
   while (!rest::interrupt_requested().load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -14,6 +14,7 @@
 #include "experiments/qpu_keys.h"
 #include "experiments/qpu_sampling.h"
 #include "experiments/train_session.h"
+#include "framework/device/device.h"
 #include "framework/error.h"
 #include "framework/loss.h"
 #include "framework/parallel.h"
@@ -87,8 +88,7 @@ void add_qdm_keys(ConfigSchema& s, const QdmDefaults& d) {
          "one-qubit gate");
   s.real("noise.depolarizing_2q", 0, 0, 16.0 / 15,
          "density-matrix and trajectories backends, sampling: two-qubit depolarising strength "
-         "after every "
-         "two-qubit gate");
+         "after every two-qubit gate");
   s.real("noise.amplitude_damping", 0, 0, 1,
          "density-matrix and trajectories backends, sampling: amplitude damping after every gate, "
          "per qubit");
@@ -97,6 +97,11 @@ void add_qdm_keys(ConfigSchema& s, const QdmDefaults& d) {
          "qubit");
   s.real("noise.readout_error", 0, 0, 1,
          "density-matrix and trajectories backends: bit-flip probability of each measured bit");
+  s.text("noise.device", "",
+         "trajectories backend, shot sampling: an IBM device's calibrated noise (its "
+         "props_NAME.json or conf_NAME.json, the pair side by side): each chain routed to the "
+         "device's ISA, then depolarising and T1/T2 relaxation per gate and readout errors "
+         "from the calibration (docs/architecture.md); empty: none");
   add_qpu_keys(s);
 }
 
@@ -133,6 +138,14 @@ QdmSettings read_qdm_settings(const Config& c) {
   s.noise.amplitude_damping = c.get_real("noise.amplitude_damping");
   s.noise.phase_damping = c.get_real("noise.phase_damping");
   s.noise.readout_error = c.get_real("noise.readout_error");
+  s.noise_device = c.get_text("noise.device");
+  if (!s.noise_device.empty()) {
+    require(s.noise.noiseless(),
+            "noise.device = {} brings the device's own noise; leave the other noise.* keys at 0 "
+            "(they are {})",
+            s.noise_device, s.noise.describe());
+    load_ibm_device(s.noise_device);  // a missing or malformed file is named now
+  }
   s.ionq = read_qpu_settings(c, "ionq");
   s.ibm = read_qpu_settings(c, "ibm");
   s.chain_circuit = c.get_text("qpu.circuit");
@@ -352,7 +365,7 @@ Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const Param
                      const SampleRequest& request) {
   const std::string backend_name = request.backend.empty() ? s.backend : request.backend;
   if (request.chain_export) export_chains(denoiser, s, params, request);
-  if (request.shots > 0 || find_backend(backend_name).remote) {
+  if (request.shots > 0 || find_backend(backend_name).remote || !s.noise_device.empty()) {
     return sample_qdm_shots(denoiser, s, params, request);
   }
   require_in_range("sample count", request.count, 1, 1'000'000);

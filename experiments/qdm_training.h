@@ -69,6 +69,8 @@ struct QdmSettings : TrainSettings {
   int threads = 0;
   int trajectories = 16;  ///< backend.trajectories: per sample, trajectories backend
   dm::NoiseModel noise;   ///< applied when sampling on the density-matrix or trajectories backend
+  /// noise.device: an IBM device's files; shots of chains routed to it, with its noise.
+  std::string noise_device;
   rest::QpuSettings ionq, ibm;         ///< the cloud QPU backends' endpoints and limits
   std::string chain_circuit = "auto";  ///< qpu.circuit: auto, dynamic or static
   bool skip_rejected = true;           ///< qpu.skip_rejected

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "backends/noise/device_noise.h"
 #include "backends/rest/qpu_job.h"
 #include "backends/rest/remote_backend.h"
 #include "backends/rest/wire_formats.h"
@@ -197,33 +198,73 @@ Generated sample_qdm_shots(const Pipeline& denoiser, const QdmSettings& s,
     options.noise = s.noise;
     const auto backend = make_backend(name, options);
     require(backend->capabilities().shots, "backend {} cannot sample shots", name);
-    batch =
-        compile_chain_batch(denoiser, s, params, request, why_no_dynamic_circuits(name, nullptr));
-    const int width = batch.chains.front().width();
+    // noise.device: the chains run as the device would run them, routed to its ISA, under its
+    // calibrated noise; only a backend that unravels noise into shots of dynamic circuits can.
+    std::optional<DeviceTarget> device;
+    std::string why_not_dynamic = why_no_dynamic_circuits(name, nullptr);
+    if (!s.noise_device.empty()) {
+      require(
+          backend->capabilities().noise_models && backend->capabilities().mid_circuit_measurement,
+          "noise.device = {} needs --backend trajectories (backend {} cannot sample a "
+          "device's noise)",
+          s.noise_device, name);
+      device.emplace(load_ibm_device(s.noise_device));
+      const Device& d = device->device();
+      why_not_dynamic = d.supports("measure") && d.supports("reset")
+                            ? ""
+                            : fmt::format(
+                                  "{}'s configuration lists no mid-circuit measure and "
+                                  "reset",
+                                  d.name());
+    }
+    batch = compile_chain_batch(denoiser, s, params, request, why_not_dynamic);
+    std::vector<noise::NoisyProgram> noisy;
+    if (device) {
+      std::vector<Program> programs;
+      for (const ChainCircuit& c : batch.chains) programs.push_back(c.program);
+      const BatchTranspiled isa = transpile_batch(*device, programs);
+      for (const NativeCircuit& c : isa.circuits) {
+        noisy.push_back(noise::with_device_noise(c, device->device()));
+      }
+      fmt::print(stderr, "transpiled for {} (calibrated {}): {}\n", device->device().name(),
+                 device->device().calibration_date(),
+                 rest::TranspileReport{"", isa.mean}.summary());
+    }
+    const int width =
+        noisy.empty() ? batch.chains.front().width() : noisy.front().program.num_qubits();
     const int max_width = std::min(backend->capabilities().max_qubits, 26);
     require(width <= max_width,
             "the reverse chain as one {} circuit needs {} qubits; backend {} simulates at most {}",
             to_string(batch.wiring), width, name, max_width);
     Progress progress("sample", request.count, "samples/s");
     std::atomic<int> done{0};
-    parallel_for(request.count, request.threads > 0 ? request.threads : omp_get_max_threads(),
-                 [&](size_t b) {
-                   // Shots the post-selection rejects may stop early: the estimate is the same.
-                   std::vector<std::pair<int, int>> select;
-                   const auto& bits_of = batch.chains[b].bits;
-                   for (size_t k = 0; k < bits_of.size() && s.skip_rejected; ++k) {
-                     if (bits_of[k].select >= 0) select.emplace_back(k, bits_of[k].select);
-                   }
-                   for (uint64_t bits : backend->sample(batch.chains[b].program, shots,
-                                                        shot_seed(request.seed, b), select)) {
-                     counts[b][bits] += 1;
-                   }
-                   const int now = ++done;
+    parallel_for(
+        request.count, request.threads > 0 ? request.threads : omp_get_max_threads(),
+        [&](size_t b) {
+          // Shots the post-selection rejects may stop early: the estimate is the same.
+          std::vector<std::pair<int, int>> select;
+          const auto& bits_of = batch.chains[b].bits;
+          for (size_t k = 0; k < bits_of.size() && s.skip_rejected; ++k) {
+            if (bits_of[k].select >= 0) select.emplace_back(k, bits_of[k].select);
+          }
+          const uint64_t seed = shot_seed(request.seed, b);
+          for (uint64_t bits : noisy.empty()
+                                   ? backend->sample(batch.chains[b].program, shots, seed, select)
+                                   : backend->sample(noisy[b], shots, seed, select)) {
+            counts[b][bits] += 1;
+          }
+          const int now = ++done;
 #pragma omp critical
-                   progress.update(now, now, "");
-                 });
+          progress.update(now, now, "");
+        });
     progress.finish(request.count, fmt::format("{} samples x {} shots", request.count, shots));
-    g.backend = fmt::format("{} ({} shots, {} circuits)", name, shots, to_string(batch.wiring));
+    const std::string noise =
+        device                ? fmt::format(", noise of {} calibrated {}", device->device().name(),
+                                            device->device().calibration_date())
+        : s.noise.noiseless() ? ""
+                              : ", noise: " + s.noise.describe();
+    g.backend =
+        fmt::format("{} ({} shots, {} circuits{})", name, shots, to_string(batch.wiring), noise);
     g.rejected_truncated = s.skip_rejected;
   }
   const size_t dim = size_t{1} << denoiser.input_qubits();

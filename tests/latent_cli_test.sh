@@ -62,5 +62,31 @@ expect_error "a QDM run as the autoencoder" "is a run of experiment 'conditioned
   "$qdm" train "${latent[@]}" --set "autoencoder.path=$tmp/cl.h5" --out "$tmp/x.h5"
 [ ! -e "$tmp/x.h5" ] && ok "failed starts wrote no run file" || bad "a failed start left x.h5"
 
+# A device's calibrated noise (noise.device): the chains routed to ibm_fez's ISA, sampled as
+# trajectories with its noise; a sweep over devices; the emulator serving the device's noise.
+fez="$src/tests/fixtures/ibm/props_fez.json"
+"$qdm" sample --run "$tmp/cl.h5" --count 4 --label all --backend trajectories --shots 100 \
+  --set "noise.device=$fez" >"$tmp/dev.out" 2>&1 && grep -q "transpiled for ibm_fez" "$tmp/dev.out" &&
+  "$python" - "$tmp/cl.h5" <<'PY' && ok "samples under ibm_fez's noise: routed, 100 shots, noise named" || { cat "$tmp/dev.out"; bad "device noise sampling"; }
+import sys, h5py
+s = h5py.File(sys.argv[1])["samples"]
+last = s[sorted(s)[-1]]
+assert "noise of ibm_fez calibrated" in last.attrs["backend"], last.attrs["backend"]
+assert last.attrs["shots"] == 100 and last["images"].shape[0] == 4
+PY
+expect_error "device noise with another noise key" "leave the other noise.* keys at 0" \
+  "$qdm" sample --run "$tmp/cl.h5" --count 2 --backend trajectories --shots 10 \
+  --set "noise.device=$fez" --set noise.depolarizing=0.01
+expect_error "device noise on a backend without noise" "noise.device = $fez needs --backend trajectories" \
+  "$qdm" sample --run "$tmp/cl.h5" --count 2 --shots 10 --set "noise.device=$fez"
+expect_error "a device file that is not there" "cannot read device file '/nowhere/props_x.json'" \
+  "$qdm" sample --run "$tmp/cl.h5" --count 2 --backend trajectories --set noise.device=/nowhere/props_x.json
+"$qdm" analyze "$tmp/cl.h5" --noise "noise.device=none,$fez" --count 10 --shots 20 --no-png \
+  >"$tmp/devsweep.out" 2>"$tmp/devsweep.err" && grep -q "^| none |" "$tmp/devsweep.out" &&
+  grep -q "^| ibm_fez |" "$tmp/devsweep.out" && ok "analyze --noise noise.device: a row per device" ||
+  { cat "$tmp/devsweep.out" "$tmp/devsweep.err"; bad "device sweep"; }
+expect_error "--noise device on IonQ" "--noise device is the served IBM device's calibration" \
+  "$qdm" qpu-emulator --provider ionq --noise device
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -212,6 +212,13 @@ emulator ionq --noise depolarizing=0.02,readout_error=0.05
   grep -q "noise: depolarizing=0.02 readout_error=0.05" "$tmp/emu-ionq.out" &&
   ok "noisy emulator: 2 samples through the trajectories backend" || { cat "$tmp/noisy.out" "$tmp/emu-ionq."*; bad "noisy emulator"; }
 stop_emulator
+# An IBM emulator with the device's calibrated noise (--noise device) runs the ISA circuits so.
+emulator ibm --noise device
+# shellcheck disable=SC2046
+"$qdm" sample --run "$run" --backend ibm --shots 300 --count 2 --seed 23 $(qpu_args ibm) >"$tmp/devnoise.out" 2>&1 &&
+  grep -q "noise: the device's calibration" "$tmp/emu-ibm.out" &&
+  ok "device-noise emulator: 2 samples under ibm_torino's calibration" || { cat "$tmp/devnoise.out" "$tmp/emu-ibm."*; bad "device-noise emulator"; }
+stop_emulator
 expect_error "bad emulator noise entry" "noise entry 'bitflip=0.1' is not NAME=STRENGTH" \
   "$qdm" qpu-emulator --noise bitflip=0.1
 expect_error "emulator too wide" "--max-qubits 31 is outside 1..30" \

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <variant>
 
+#include "framework/circuit/program.h"
+#include "framework/error.h"
 #include "framework/rng.h"
 
 namespace qdm::dm {
@@ -314,6 +317,90 @@ std::vector<uint64_t> sample_bitstrings(const DensityMatrix& rho, int shots, uin
         if (rng.uniform() < readout_error) s ^= uint64_t{1} << q;
       }
     }
+  }
+  return out;
+}
+
+std::map<uint64_t, double> noisy_program_distribution(const noise::NoisyProgram& noisy) {
+  const Program& program = noisy.program;
+  const int n = program.num_qubits();
+  // Deferred measurement: each measurement copies its qubit into a fresh qubit with a CNOT (the
+  // measured qubit dephases just as a collapse would leave it), read at the end; a reset is the
+  // channel |0><0| + |0><1|. Exact, without branching, for programs with no feed-forward.
+  int measures = 0;
+  for (const Instruction& i : program.instructions())
+    measures += std::holds_alternative<Measure>(i);
+  require(n + measures <= kMaxDensityQubits,
+          "an exact distribution of this program needs {} qubits ({} and one per measurement); "
+          "the density matrix holds at most {}",
+          n + measures, n, kMaxDensityQubits);
+  DensityMatrix rho(n + measures);
+  const auto apply_noise = [&](size_t place) {
+    for (const noise::PlacedChannel& p : noisy.after[place]) {
+      const KrausChannel& c = noisy.channels[p.channel];
+      rho.apply_channel(c, std::span(p.qubits.data(), static_cast<size_t>(c.qubits)));
+    }
+  };
+  KrausChannel reset{"reset", 1, {Eigen::MatrixXcd::Zero(2, 2), Eigen::MatrixXcd::Zero(2, 2)}};
+  reset.kraus[0](0, 0) = 1;
+  reset.kraus[1](0, 1) = 1;
+  std::vector<Measure> copies;  // (source qubit, clbit) of each copy qubit n + k
+  apply_noise(0);
+  for (size_t i = 0; i < program.instructions().size(); ++i) {
+    const Instruction& instruction = program.instructions()[i];
+    if (const Op* op = std::get_if<Op>(&instruction)) {
+      rho.apply_gate(*op, {});
+    } else if (const Measure* m = std::get_if<Measure>(&instruction)) {
+      const int copy = n + static_cast<int>(copies.size());
+      rho.apply_gate(Op{GateKind::CNOT, {m->qubit, copy}, {}}, {});
+      copies.push_back(*m);
+    } else {
+      const int q = std::get<Reset>(instruction).qubit;
+      rho.apply_channel(reset, std::span(&q, 1));
+    }
+    apply_noise(i + 1);
+  }
+  std::vector<double> p = rho.probabilities();
+  // Each reading is misread with its measured qubit's readout error.
+  for (size_t k = 0; k < copies.size(); ++k) {
+    const noise::ReadoutError& r = noisy.readout[copies[k].qubit];
+    const size_t bit = size_t{1} << (n + k);
+    for (size_t i = 0; i < p.size(); ++i) {
+      if (i & bit) continue;
+      const double zero = p[i], one = p[i | bit];
+      p[i] = zero * (1 - r.one_given_zero) + one * r.zero_given_one;
+      p[i | bit] = zero * r.one_given_zero + one * (1 - r.zero_given_one);
+    }
+  }
+  // A clbit written twice keeps its last reading.
+  std::map<uint64_t, double> out;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i] <= 0) continue;
+    uint64_t bits = 0;
+    for (size_t k = 0; k < copies.size(); ++k) {
+      const uint64_t mask = uint64_t{1} << copies[k].clbit;
+      bits = (bits & ~mask) | (static_cast<uint64_t>(i >> (n + k) & 1) << copies[k].clbit);
+    }
+    out[bits] += p[i];
+  }
+  return out;
+}
+
+std::vector<uint64_t> sample_distribution(const std::map<uint64_t, double>& distribution, int shots,
+                                          uint64_t seed) {
+  require(!distribution.empty(), "nothing to sample: the distribution is empty");
+  std::vector<uint64_t> outcomes;
+  std::vector<double> cdf;
+  double acc = 0;
+  for (const auto& [bits, q] : distribution) {
+    outcomes.push_back(bits);
+    cdf.push_back(acc += q);
+  }
+  Rng rng(seed);
+  std::vector<uint64_t> out(static_cast<size_t>(shots));
+  for (uint64_t& s : out) {
+    const size_t k = std::upper_bound(cdf.begin(), cdf.end(), rng.uniform() * acc) - cdf.begin();
+    s = outcomes[std::min(k, outcomes.size() - 1)];
   }
   return out;
 }

@@ -5,10 +5,12 @@
 
 #include <Eigen/Dense>
 #include <cstdint>
+#include <map>
 #include <span>
 #include <vector>
 
 #include "backends/density_matrix/channels.h"
+#include "backends/noise/noisy_program.h"
 #include "framework/circuit/circuit.h"
 
 namespace qdm::dm {
@@ -57,6 +59,14 @@ Eigen::MatrixXcd gate_operator(const Op& op, std::span<const double> params);
 /// `circuit` on `initial` with `noise` after every gate.
 DensityMatrix simulate(const Circuit& circuit, std::span<const double> params,
                        const NoiseModel& noise, DensityMatrix initial);
+/// The exact distribution of a noisy program's classical bits (bit k = clbit k): its gates, its
+/// channels, its mid-circuit measurements and resets, and its readout errors. It holds one qubit
+/// more per measurement (std::invalid_argument beyond kMaxDensityQubits).
+std::map<uint64_t, double> noisy_program_distribution(const noise::NoisyProgram& program);
+/// `shots` draws from `distribution` (its weights need not sum to 1).
+std::vector<uint64_t> sample_distribution(const std::map<uint64_t, double>& distribution, int shots,
+                                          uint64_t seed);
+
 /// `shots` bitstrings (qubit q = bit q) drawn from rho's diagonal, each bit then flipped with
 /// probability `readout_error`.
 std::vector<uint64_t> sample_bitstrings(const DensityMatrix& rho, int shots, uint64_t seed,

@@ -54,6 +54,12 @@ std::vector<uint64_t> DensityMatrixBackend::sample_impl(const Circuit& circuit,
   return dm::sample_bitstrings(rho, shots, seed, noise_.readout_error);
 }
 
+std::vector<uint64_t> DensityMatrixBackend::sample_noisy_impl(
+    const noise::NoisyProgram& program, int shots, uint64_t seed,
+    std::span<const std::pair<int, int>>) const {
+  return dm::sample_distribution(dm::noisy_program_distribution(program), shots, seed);
+}
+
 std::vector<dm::DensityMatrix> DensityMatrixBackend::forward_mixed_impl(
     const Pipeline& pipeline, std::span<const double> params,
     const std::vector<dm::DensityMatrix>& inputs, const EvolveContext& context) const {

@@ -20,6 +20,10 @@ class DensityMatrixBackend final : public Backend {
                                const Tape& tape, const StateBatch& output_cotangent) const override;
   std::vector<uint64_t> sample_impl(const Circuit& circuit, std::span<const double> params,
                                     int shots, uint64_t seed) const override;
+  /// Exact: the program's distribution (noisy_program_distribution), then `shots` draws.
+  std::vector<uint64_t> sample_noisy_impl(
+      const noise::NoisyProgram& program, int shots, uint64_t seed,
+      std::span<const std::pair<int, int>> stop_unless) const override;
   std::vector<dm::DensityMatrix> forward_mixed_impl(const Pipeline& pipeline,
                                                     std::span<const double> params,
                                                     const std::vector<dm::DensityMatrix>& inputs,

@@ -248,17 +248,29 @@ std::vector<uint64_t> TrajectoriesBackend::sample_impl(const Circuit& circuit,
 std::vector<uint64_t> TrajectoriesBackend::sample_program_impl(
     const Program& program, int shots, uint64_t seed,
     std::span<const std::pair<int, int>> stop_unless) const {
+  return sample_noisy_impl(noise::with_uniform_noise(program, noise_), shots, seed, stop_unless);
+}
+
+std::vector<uint64_t> TrajectoriesBackend::sample_noisy_impl(
+    const noise::NoisyProgram& noisy, int shots, uint64_t seed,
+    std::span<const std::pair<int, int>> stop_unless) const {
+  const Program& program = noisy.program;
   const int n = program.num_qubits();
   std::vector<int> required(program.num_clbits(), -1);
   for (const auto& [clbit, value] : stop_unless) {
     require_in_range("post-selected classical bit", clbit, 0, program.num_clbits() - 1);
     required[clbit] = value;
   }
+  std::vector<traj::Unravelling> channels;
+  for (const dm::KrausChannel& c : noisy.channels) channels.emplace_back(c);
   const std::vector<CompiledInstruction> steps = compile_program(program);
-  // Measurements with nothing after them read one basis state drawn from the final state.
+  // Measurements with nothing after them (no gate, no channel) read one basis state drawn from
+  // the final state.
   size_t tail = steps.size();
-  while (tail > 0 && std::holds_alternative<Measure>(steps[tail - 1].what)) --tail;
-  const double readout = noise_.readout_error;
+  while (tail > 0 && std::holds_alternative<Measure>(steps[tail - 1].what) &&
+         noisy.after[tail].empty()) {
+    --tail;
+  }
   const Matrix2 x_gate = single_qubit_matrix(GateKind::X, {});
   std::vector<uint64_t> bits(shots, 0);
   const auto chunks = split(shots, states_per_chunk(n, 1), threads_);
@@ -267,16 +279,35 @@ std::vector<uint64_t> TrajectoriesBackend::sample_program_impl(
     StateBatch x = StateBatch::basis_zero(n, count, BatchLayout::BatchOuter);
     std::vector<uint64_t> ids(count);  // shot index of each live state
     for (int b = 0; b < count; ++b) ids[b] = static_cast<uint64_t>(first + b);
-    // records clbit of shot `id` from measured `outcome`; false when post-selection rejects it
-    const auto record = [&](uint64_t id, size_t step, int clbit, int outcome) {
-      const bool flip = readout > 0 && counter_uniform(seed ^ kReadoutDraws, 0, step, id) < readout;
-      const int read = outcome ^ static_cast<int>(flip);
-      bits[id] |= static_cast<uint64_t>(read) << clbit;
-      return required[clbit] < 0 || read == required[clbit];
+    // Channels placed once `place` instructions have run, each state its own draws.
+    const auto apply_noise = [&](size_t place) {
+      const auto& placed = noisy.after[place];
+      if (placed.empty()) return;
+      for (int b = 0; b < x.batch_size(); ++b) {
+        const sv::StateView psi = traj::state_view(x, b);
+        for (size_t j = 0; j < placed.size(); ++j) {
+          const noise::PlacedChannel& p = placed[j];
+          const traj::Unravelling& u = channels[p.channel];
+          const double draw = counter_uniform(seed ^ kNoiseDraws, 0, place * 64 + j, ids[b]);
+          u.apply(psi, std::span(p.qubits.data(), static_cast<size_t>(u.qubits())), draw);
+        }
+      }
     };
+    // records clbit of shot `id` from `qubit`'s measured `outcome`, misread with the qubit's
+    // readout error; false when post-selection rejects it
+    const auto record = [&](uint64_t id, size_t step, const Measure& m, int outcome) {
+      const noise::ReadoutError& r = noisy.readout[m.qubit];
+      const double misread = outcome ? r.zero_given_one : r.one_given_zero;
+      const bool flip = misread > 0 && counter_uniform(seed ^ kReadoutDraws, 0, step, id) < misread;
+      const int read = outcome ^ static_cast<int>(flip);
+      bits[id] |= static_cast<uint64_t>(read) << m.clbit;
+      return required[m.clbit] < 0 || read == required[m.clbit];
+    };
+    apply_noise(0);
     for (size_t s = 0; s < tail && x.batch_size() > 0; ++s) {
       if (const auto* g = std::get_if<sv::CompiledGate>(&steps[s].what)) {
-        noisy_gate(*g, x, ids, seed, 0, s);
+        sv::apply_gate(*g, sv::view(x));
+        apply_noise(s + 1);
         continue;
       }
       std::vector<int> live;
@@ -284,30 +315,32 @@ std::vector<uint64_t> TrajectoriesBackend::sample_program_impl(
         const sv::StateView psi = traj::state_view(x, b);
         const double u = counter_uniform(seed ^ kMeasureDraws, 0, s, ids[b]);
         if (const auto* m = std::get_if<Measure>(&steps[s].what)) {
-          if (record(ids[b], s, m->clbit, traj::measure(psi, m->qubit, u))) live.push_back(b);
+          if (record(ids[b], s, *m, traj::measure(psi, m->qubit, u))) live.push_back(b);
         } else {
           const int q = std::get<Reset>(steps[s].what).qubit;
           if (traj::measure(psi, q, u) == 1) sv::apply_1q(psi, q, x_gate);
           live.push_back(b);
         }
       }
-      if (static_cast<int>(live.size()) == x.batch_size()) continue;
-      // Rejected shots stop here (their later bits read 0); the rest run on as a smaller batch.
-      StateBatch kept(n, static_cast<int>(live.size()), BatchLayout::BatchOuter);
-      std::vector<uint64_t> kept_ids(live.size());
-      for (size_t j = 0; j < live.size(); ++j) {
-        kept.set_state(static_cast<int>(j), x.state(live[j]));
-        kept_ids[j] = ids[live[j]];
+      if (static_cast<int>(live.size()) < x.batch_size()) {
+        // Rejected shots stop here (their later bits read 0); the rest run on as a smaller batch.
+        StateBatch kept(n, static_cast<int>(live.size()), BatchLayout::BatchOuter);
+        std::vector<uint64_t> kept_ids(live.size());
+        for (size_t j = 0; j < live.size(); ++j) {
+          kept.set_state(static_cast<int>(j), x.state(live[j]));
+          kept_ids[j] = ids[live[j]];
+        }
+        x = std::move(kept);
+        ids = std::move(kept_ids);
       }
-      x = std::move(kept);
-      ids = std::move(kept_ids);
+      apply_noise(s + 1);
     }
     for (int b = 0; b < x.batch_size(); ++b) {
       const uint64_t basis = draw_basis_state(
           traj::state_view(x, b), counter_uniform(seed ^ kMeasureDraws, 0, tail, ids[b]));
       for (size_t s = tail; s < steps.size(); ++s) {
         const Measure& m = std::get<Measure>(steps[s].what);
-        record(ids[b], s, m.clbit, static_cast<int>(basis >> m.qubit & 1));
+        record(ids[b], s, m, static_cast<int>(basis >> m.qubit & 1));
       }
     }
   });

@@ -35,6 +35,11 @@ class TrajectoriesBackend final : public Backend {
   std::vector<uint64_t> sample_program_impl(
       const Program& program, int shots, uint64_t seed,
       std::span<const std::pair<int, int>> stop_unless) const override;
+  /// Every shot one trajectory: the program's channels drawn after each instruction, measured
+  /// bits misread with their qubit's readout error.
+  std::vector<uint64_t> sample_noisy_impl(
+      const noise::NoisyProgram& program, int shots, uint64_t seed,
+      std::span<const std::pair<int, int>> stop_unless) const override;
 
  private:
   /// The channels that follow a gate on 1 or 2 qubits, and whether each acts on the gate's

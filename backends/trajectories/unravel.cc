@@ -122,9 +122,13 @@ Unravelling::Unravelling(const dm::KrausChannel& channel) : qubits_(channel.qubi
       break;
     }
   }
+  require(qubits_ > 1 || mixed_unitary_ || channel.kraus.size() <= 8,
+          "channel {} has {} Kraus operators; one-qubit channels here take at most 8", channel.name,
+          channel.kraus.size());
   for (const Matrix& k : channel.kraus) {
     if (!mixed_unitary_) {
       ops_.push_back(k);
+      if (qubits_ == 1) ops1_.push_back(k);
       continue;
     }
     const double c2 = (k.adjoint() * k)(0, 0).real();
@@ -138,6 +142,34 @@ Unravelling::Unravelling(const dm::KrausChannel& channel) : qubits_(channel.qubi
   }
 }
 
+void Unravelling::apply_one_qubit(sv::StateView psi, int q, double u) const {
+  // The qubit's reduced state in one pass, without allocating: a channel follows every gate.
+  const size_t bit = size_t{1} << q;
+  double p0 = 0, p1 = 0;
+  Complex c01 = 0;
+  for (size_t i = 0; i < psi.dim; ++i) {
+    if (i & bit) continue;
+    const Complex a(psi.re[i], psi.im[i]), b(psi.re[i | bit], psi.im[i | bit]);
+    p0 += std::norm(a);
+    p1 += std::norm(b);
+    c01 += a * std::conj(b);
+  }
+  Eigen::Matrix2cd rho;
+  rho << p0, c01, std::conj(c01), p1;
+  std::array<double, 8> p{};
+  double total = 0;
+  for (size_t k = 0; k < ops1_.size(); ++k) {
+    p[k] = std::max(0.0, (ops1_[k] * rho * ops1_[k].adjoint()).trace().real());
+    total += p[k];
+  }
+  double x = u * total;
+  size_t k = 0;
+  while (k + 1 < ops1_.size() && (x >= p[k] || p[k] == 0.0)) x -= p[k++];
+  if (!(p[k] > 0)) throw std::runtime_error("a noise channel met a state of zero norm");
+  // K_k psi / ||K_k psi|| in one pass; ||K_k psi||^2 = p_k / tr(rho) for an unnormalised psi.
+  sv::apply_1q(psi, q, Matrix2(ops1_[k] * std::sqrt((p0 + p1) / p[k])));
+}
+
 void Unravelling::apply(sv::StateView psi, std::span<const int> targets, double u) const {
   require(static_cast<int>(targets.size()) == qubits_, "a {}-qubit channel on {} qubits", qubits_,
           targets.size());
@@ -146,6 +178,10 @@ void Unravelling::apply(sv::StateView psi, std::span<const int> targets, double 
     double acc = fixed_probs_[0];
     while (k + 1 < ops_.size() && u >= acc) acc += fixed_probs_[++k];
     if (!identity_[k]) apply_operator(psi, ops_[k], targets);
+    return;
+  }
+  if (qubits_ == 1) {
+    apply_one_qubit(psi, targets[0], u);
     return;
   }
   // Branch probabilities from the targets' reduced state: p_k = tr(K_k rho K_k^dagger).

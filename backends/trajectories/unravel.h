@@ -26,11 +26,14 @@ class Unravelling {
   void apply(sv::StateView psi, std::span<const int> targets, double u) const;
 
  private:
+  void apply_one_qubit(sv::StateView psi, int q, double u) const;
+
   int qubits_;
   bool mixed_unitary_ = false;
-  std::vector<Eigen::MatrixXcd> ops_;  ///< Kraus operators; for mixed-unitary ones, the unitaries
-  std::vector<double> fixed_probs_;    ///< mixed-unitary: |c_k|^2 of K_k = c_k U_k
-  std::vector<bool> identity_;         ///< mixed-unitary: U_k is the identity
+  std::vector<Eigen::MatrixXcd> ops_;   ///< Kraus operators; for mixed-unitary ones, the unitaries
+  std::vector<Eigen::Matrix2cd> ops1_;  ///< one-qubit channels: the same, fixed-size (hot path)
+  std::vector<double> fixed_probs_;     ///< mixed-unitary: |c_k|^2 of K_k = c_k U_k
+  std::vector<bool> identity_;          ///< mixed-unitary: U_k is the identity
 };
 
 /// The reduced density matrix of `targets` (1 or 2 qubits; index bit j is targets[j]) of one state.

@@ -52,7 +52,7 @@ bool NativeCircuit::has_mid_circuit_operations() const {
   return false;
 }
 
-Program to_program(const NativeCircuit& c) {
+Program to_program(const NativeCircuit& c, std::vector<size_t>* ends) {
   constexpr double kPi = std::numbers::pi;
   const std::vector<int> used = c.used_qubits();
   require(!used.empty(), "the circuit acts on no qubit");
@@ -69,7 +69,7 @@ Program to_program(const NativeCircuit& c) {
     p.gate(op);
   };
   const auto two = [&](GateKind k, int a, int b) { p.gate(Op{k, {a, b}, {}}); };
-  for (const NativeOp& op : c.ops) {
+  const auto append = [&](const NativeOp& op) {
     const int a = dense(op.qubits.at(0));
     const int b = op.qubits.size() > 1 ? dense(op.qubits[1]) : -1;
     if (op.gate == "measure") {
@@ -77,7 +77,7 @@ Program to_program(const NativeCircuit& c) {
     } else if (op.gate == "reset") {
       p.reset(a);
     } else if (op.gate == "id" || op.gate == "barrier" || op.gate == "delay") {
-      continue;
+      return;
     } else if (op.gate == "sx") {
       one(GateKind::RX, a, kPi / 2);
     } else if (op.gate == "cx" || op.gate == "cnot") {
@@ -99,6 +99,11 @@ Program to_program(const NativeCircuit& c) {
         one(*kind, a, op.angle);
       }
     }
+  };
+  if (ends) ends->clear();
+  for (const NativeOp& op : c.ops) {
+    append(op);
+    if (ends) ends->push_back(p.instructions().size());
   }
   return p;
 }

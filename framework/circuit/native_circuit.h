@@ -35,7 +35,9 @@ struct NativeCircuit {
 
 /// The IR program a native circuit runs as, on its used qubits renumbered 0..k-1 in ascending
 /// order (sx as RX(pi/2), ecr as X . RZX(pi/2), equal up to a global phase), for simulation.
-/// std::invalid_argument for a gate name it does not know.
-Program to_program(const NativeCircuit& circuit);
+/// std::invalid_argument for a gate name it does not know. With `ends`, ends->at(k) is the
+/// program's instruction count once native op k is in (a device noise model places its channels
+/// there; `id` adds no instruction).
+Program to_program(const NativeCircuit& circuit, std::vector<size_t>* ends = nullptr);
 
 }  // namespace qdm

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "backends/rest/emulator/qpu_emulator.h"
+#include "framework/circuit/native_circuit.h"
 #include "framework/circuit/program.h"
 
 namespace qdm::rest {
@@ -19,7 +20,8 @@ struct QpuEmulator::Job {
   std::vector<std::string> tags;
   nlohmann::json metadata = nlohmann::json::object();
   std::vector<Program> programs;
-  int qubits = 0;  ///< IonQ: input.qubits
+  std::vector<NativeCircuit> circuits;  ///< IBM: the ISA circuits as sent (device noise)
+  int qubits = 0;                       ///< IonQ: input.qubits
   std::vector<std::string> children;
   int shots = 0;
   uint64_t seed = 0;

@@ -318,7 +318,10 @@ ServerReply QpuEmulator::route_ibm(const ServerRequest& req, const std::string& 
         for (const std::string& why : isa_violations(c, *device_, 3)) {
           not_isa.push_back(fmt::format("pub {} {}", k, why));
         }
-        if (not_isa.empty()) job->programs.push_back(to_program(c));
+        if (not_isa.empty()) {
+          job->programs.push_back(to_program(c));
+          job->circuits.push_back(c);
+        }
         job->shots = pub.size() == 3 && pub[2].is_number_integer() ? pub[2].get<int>() : 4096;
         if (job->shots < 1 || job->shots > 100000) throw std::invalid_argument("shots 1..100000");
       }
@@ -334,6 +337,7 @@ ServerReply QpuEmulator::route_ibm(const ServerRequest& req, const std::string& 
           "https://ibm.biz/error_codes#1517",
           fmt::join(not_isa, "; "));
       job->programs.clear();
+      job->circuits.clear();
     }
     for (const Program& p : job->programs) {
       if (p.num_qubits() > options_.max_qubits) {

@@ -8,6 +8,7 @@
 
 #include "backends/backend.h"
 #include "backends/density_matrix/density_matrix.h"
+#include "backends/noise/device_noise.h"
 #include "backends/rest/emulator/emulator_job.h"
 #include "backends/rest/wire_formats.h"
 #include "framework/error.h"
@@ -70,6 +71,9 @@ QpuEmulator::QpuEmulator(EmulatorOptions options) : options_(std::move(options))
   require(options_.provider == "ionq" || options_.provider == "ibm",
           "--provider '{}' is not one of ionq, ibm", options_.provider);
   require(options_.api_key.size() >= 4, "the emulator's API key must have at least 4 characters");
+  require(!options_.device_noise || (options_.provider == "ibm" && options_.noise.noiseless()),
+          "the device's own noise applies to an IBM emulator serving a device, with no other "
+          "noise model");
   if (options_.provider == "ibm") {
     require(!options_.device_configuration.is_null(),
             "an IBM emulator serves a device: give its configuration and properties (--device "
@@ -339,6 +343,16 @@ void QpuEmulator::run(Job& job) const {
   const auto backend = make_backend(noise.noiseless() ? "statevector" : "trajectories", o);
   const bool exact = options_.provider == "ionq" && job.backend == "simulator" &&
                      job.noise_model == "ideal" && noise.noiseless();
+  if (options_.device_noise) {
+    // As the device would run them: its calibrated noise on its ISA circuits, one trajectory a
+    // shot (IBM circuits; the constructor refuses device noise for IonQ).
+    const auto noisy_backend = make_backend("trajectories", o);
+    for (size_t k = 0; k < job.circuits.size(); ++k) {
+      job.samples.push_back(noisy_backend->sample(
+          noise::with_device_noise(job.circuits[k], *device_), job.shots, job.seed + k));
+    }
+    return;
+  }
   for (size_t k = 0; k < job.programs.size(); ++k) {
     const Program& p = job.programs[k];
     if (!exact) {

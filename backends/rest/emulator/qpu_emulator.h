@@ -57,6 +57,9 @@ struct EmulatorOptions {
   /// Noiseless: the statevector backend. Otherwise the trajectories backend applies it after
   /// every gate and to the readout (each shot one trajectory, dynamic circuits included).
   dm::NoiseModel noise{};
+  /// IBM: run each ISA circuit under the served device's calibrated noise (noise/device_noise.h)
+  /// on the trajectories backend; excludes `noise`.
+  bool device_noise = false;
   /// IBM: the device served and enforced, from its two documents (as the REST API returns them).
   nlohmann::json device_configuration, device_properties;
 };
