@@ -339,6 +339,7 @@ Analysis analyze_run(const std::filesystem::path& path, const AnalyzeOptions& o)
   a.classifier_accuracy = scoring.classifier.test_accuracy;
   a.metrics = scoring.score(samples);
   a.curves = score_snapshots(run, ctx, o, scoring);
+  a.kept = kept_summary(run.read_train());
 
   if (o.store) {
     run.remove_metrics_with("written_by", kWrittenBy);

@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "analysis/sample_metrics.h"
+#include "experiments/train_session.h"
 #include "framework/run_store.h"
 
 namespace qdm::analysis {
@@ -38,7 +40,8 @@ struct Analysis {
   int samples = 0;
   double classifier_accuracy = 0;
   std::vector<Metric> metrics;
-  MetricCurves curves;  ///< by snapshot epoch; empty when the run kept no snapshots
+  MetricCurves curves;              ///< by snapshot epoch; empty when the run kept no snapshots
+  std::optional<KeptSummary> kept;  ///< QDMs: what their post-selections kept in training
   std::vector<std::filesystem::path> pictures;
 };
 

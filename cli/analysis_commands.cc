@@ -146,6 +146,12 @@ int run_analyze(const std::vector<std::string>& args) {
     fmt::print("{} ({}): {} samples from set {}; classifier test accuracy {:.2f}%\n", run,
                a.experiment, a.samples, a.sample_set, 100 * a.classifier_accuracy);
     fmt::print("{}", analysis::format_metrics(a));
+    if (a.kept) {
+      fmt::print(
+          "post-selection kept in training (last epoch), per step t = 1..{}: {:.4g}; a whole "
+          "chain keeps about {:.3g} of its shots\n",
+          a.kept->per_t.size(), fmt::join(a.kept->per_t, " "), a.kept->chain);
+    }
     if (!a.curves.epochs.empty()) {
       fmt::print("by epoch ({} samples per snapshot):\n{}", o.epoch_count,
                  analysis::format_curves(a));

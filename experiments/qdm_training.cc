@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <limits>
 #include <numeric>
 
 #include "backends/backend.h"
@@ -75,6 +76,10 @@ void add_qdm_keys(ConfigSchema& s, const QdmDefaults& d) {
   s.integer("train.lr_step", d.lr_step, 1, 10'000'000, "StepLR: epochs between decays");
   s.real("train.lr_gamma", d.lr_gamma, 0, 1, "StepLR: decay factor");
   s.integer("train.seed", 1234, 0, (1ll << 62), "seed of initialisation, data order and noise");
+  s.choice("train.post_selection", "renormalise", {"renormalise", "reward"},
+           "the loss of a post-selected branch: its infidelity after renormalising (the "
+           "references'), or one minus its unnormalised fidelity, P(kept) x fidelity, which keeps "
+           "the branch likely enough for shots on a QPU");
   s.integer("train.checkpoint_every", 100, 1, 1'000'000'000,
             "optimiser steps between checkpoints (RUN.h5.ckpt)");
   add_snapshot_key(s);
@@ -129,6 +134,9 @@ QdmSettings read_qdm_settings(const Config& c) {
   s.uniform_init = c.get_text("model.init") == "uniform";
   s.init_scale = c.get_real("model.init_scale");
   static_cast<TrainSettings&>(s) = read_train_settings(c);
+  s.post_selection = c.get_text("train.post_selection") == "reward"
+                         ? PostSelectionLoss::Reward
+                         : PostSelectionLoss::Renormalise;
   s.backend = c.get_text("backend.name");
   find_backend(s.backend);
   s.threads = static_cast<int>(c.get_int("backend.threads"));
@@ -174,8 +182,16 @@ StepLoss step_loss(const Backend& backend, const Pipeline& denoiser, const QdmSe
     if (!data.labels.empty()) context.labels.push_back(data.labels[item]);
   }
   const ForwardResult forward = backend.forward(denoiser, params, input, context, true);
-  const LossResult loss = infidelity(forward.output, target);
-  return {loss.value, backend.backward(denoiser, params, *forward.tape, loss.cotangent).params};
+  const LossResult loss = s.post_selection == PostSelectionLoss::Reward
+                              ? infidelity(forward.output, target)
+                              : normalised_infidelity(forward.output, target);
+  double kept = std::numeric_limits<double>::quiet_NaN();
+  if (denoiser.is_physical()) {
+    const std::vector<double> norms = forward.output.squared_norms();
+    kept = std::accumulate(norms.begin(), norms.end(), 0.0) / B;
+  }
+  return {loss.value, backend.backward(denoiser, params, *forward.tape, loss.cotangent).params,
+          kept};
 }
 
 StepResult train_step(const Backend& backend, const Pipeline& denoiser, const QdmSettings& s,
@@ -196,6 +212,7 @@ StepResult train_step(const Backend& backend, const Pipeline& denoiser, const Qd
   r.grad.assign(s.snapshots() * per, 0.0);
   for (int k = 0; k < T; ++k) {
     r.loss_per_t.push_back(per_t[k].loss);
+    r.kept_per_t.push_back(per_t[k].kept);
     r.loss += per_t[k].loss / T;
     double* g = r.grad.data() + (s.param_mode == ParamMode::PerTimestep ? k * per : 0);
     for (size_t i = 0; i < per; ++i) g[i] += per_t[k].grad[i] / T;
@@ -250,6 +267,12 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
           "backend.name = {} is a cloud QPU, which returns shots, not the exact states training "
           "differentiates: train on statevector, then qdm sample --backend {} --shots N",
           s.backend, s.backend);
+  require(s.post_selection == PostSelectionLoss::Renormalise || denoiser.is_physical(),
+          "train.post_selection = reward needs a physical denoiser (its norm is the kept "
+          "probability); model.leaky_relu makes it non-physical");
+  // Trained without its Normalise stages: the loss renormalises where it should, and the output's
+  // norm says how much of the state the post-selections keep.
+  const Pipeline trained = without_normalise(denoiser);
   const int steps_per_epoch = static_cast<int>(data.count() / B);
   const int threads = resolve_threads(s.threads);
   // The per-timestep and shared modes run the T steps in parallel, one cache-sized call each; the
@@ -312,21 +335,23 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
       if (sequential) {
         for (int t = 1; t <= T; ++t) {
           const StepLoss l =
-              step_loss(*backend, denoiser, s, data, items, state.at.step, t, state.live);
+              step_loss(*backend, trained, s, data, items, state.at.step, t, state.live);
           state.adam.step(state.live, l.grad, lr);
           std::copy(state.live.begin(), state.live.end(), state.params.begin() + (t - 1) * per);
           r.loss_per_t.push_back(l.loss);
+          r.kept_per_t.push_back(l.kept);
           r.loss += l.loss / T;
         }
       } else {
-        r = train_step(*backend, denoiser, s, data, items, state.at.step, state.params, threads);
+        r = train_step(*backend, trained, s, data, items, state.at.step, state.params, threads);
         state.adam.step(state.params, r.grad, lr);
       }
       ++state.at.step;
       ++state.at.batch;
       last_loss = r.loss;
-      session.record(
-          {state.at.step, state.at.epoch, r.loss, lr, session.wall(), std::move(r.loss_per_t)});
+      if (!trained.is_physical()) r.kept_per_t.clear();  // its norm is no probability
+      session.record({state.at.step, state.at.epoch, r.loss, lr, session.wall(),
+                      std::move(r.loss_per_t), std::move(r.kept_per_t)});
       if (state.at.step % s.checkpoint_every == 0) checkpoint();
       progress.update(state.at.step, static_cast<double>(state.at.step - first_step) * B,
                       fmt::format("epoch {}/{}  loss {:.5f}  lr {:.3g}", state.at.epoch + 1,

@@ -57,8 +57,15 @@ std::span<const double> params_for(std::span<const double> all, size_t per, Para
 /// (the same draws on every backend).
 std::vector<std::complex<double>> sample_noise_state(uint64_t seed, int sample, size_t dim);
 
+/// What training asks of a post-selected branch (train.post_selection): its fidelity after
+/// renormalising (the references' loss; the branch may become unlikely), or the fidelity of the
+/// unnormalised branch, |<target|kept>|^2 = P(kept) x fidelity, which also rewards keeping it
+/// (hardware-aware: shots on a QPU need it).
+enum class PostSelectionLoss { Renormalise, Reward };
+
 /// The shared keys, read and checked together.
 struct QdmSettings : TrainSettings {
+  PostSelectionLoss post_selection = PostSelectionLoss::Renormalise;
   Schedule schedule;
   NoiseCoefficients coefficients = NoiseCoefficients::Ddpm;
   Target target = Target::PosteriorMean;
@@ -102,7 +109,12 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& settings,
 struct StepLoss {
   double loss = 0;
   std::vector<double> grad;
+  /// Mean over the batch of the probability that the step's post-selections keep the state (NaN
+  /// for a pipeline that is not physical, whose norm is no probability).
+  double kept = 0;
 };
+/// `denoiser` is the model's denoiser without its Normalise stages (without_normalise): the loss
+/// renormalises or not (settings.post_selection), and the output's norm is the kept probability.
 StepLoss step_loss(const Backend& backend, const Pipeline& denoiser, const QdmSettings& settings,
                    const DiffusionData& data, std::span<const uint32_t> items, long long step,
                    int t, std::span<const double> params);
@@ -112,7 +124,7 @@ StepLoss step_loss(const Backend& backend, const Pipeline& denoiser, const QdmSe
 /// does not depend on the thread count.
 struct StepResult {
   double loss = 0;
-  std::vector<double> loss_per_t;
+  std::vector<double> loss_per_t, kept_per_t;
   std::vector<double> grad;
 };
 StepResult train_step(const Backend& backend, const Pipeline& denoiser, const QdmSettings& settings,

@@ -17,7 +17,7 @@ namespace {
 void pixel_training_step(benchmark::State& state) {
   const ConfigSchema schema = PixelExperiment().schema();
   const Config config(schema);
-  const Pipeline denoiser = PixelExperiment::denoiser(config);
+  const Pipeline denoiser = without_normalise(PixelExperiment::denoiser(config));
   const QdmSettings settings = read_qdm_settings(config);
   const int B = settings.batch_size, T = settings.steps();
   DiffusionData data;

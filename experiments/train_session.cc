@@ -1,7 +1,9 @@
 #include "experiments/train_session.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <cmath>
 #include <numeric>
 #include <sstream>
 
@@ -66,6 +68,37 @@ void write_training_metrics(RunFile& run, const TrainingSummary& s) {
       "train_samples_per_second",
       s.seconds > 0 ? static_cast<double>(s.steps) * s.samples_per_step / s.seconds : 0);
   run.write_metric("parameter_count", s.parameter_count);
+  if (const auto kept = kept_summary(rows)) {
+    run.write_metric("kept_per_step",
+                     std::accumulate(kept->per_t.begin(), kept->per_t.end(), 0.0) /
+                         static_cast<double>(kept->per_t.size()),
+                     {{"definition",
+                       "mean over the diffusion steps of the probability that a step's "
+                       "post-selections keep its state (last epoch of /train/kept_per_t)"},
+                      {"per_step", fmt::format("{:.4g}", fmt::join(kept->per_t, " "))}});
+    run.write_metric("kept_chain", kept->chain,
+                     {{"definition",
+                       "product over the diffusion steps of the last epoch's kept probability: "
+                       "about the share of a whole chain's shots its post-selections keep"}});
+  }
+}
+
+std::optional<KeptSummary> kept_summary(const std::vector<TrainRecord>& rows) {
+  if (rows.empty() || rows.back().kept_per_t.empty()) return std::nullopt;
+  KeptSummary k;
+  k.per_t.assign(rows.back().kept_per_t.size(), 0.0);
+  int n = 0;
+  for (const TrainRecord& r : rows) {
+    if (r.epoch != rows.back().epoch || r.kept_per_t.size() != k.per_t.size()) continue;
+    for (size_t t = 0; t < k.per_t.size(); ++t) k.per_t[t] += r.kept_per_t[t];
+    ++n;
+  }
+  for (double& p : k.per_t) {
+    p /= n;
+    if (std::isnan(p)) return std::nullopt;
+    k.chain *= p;
+  }
+  return k;
 }
 
 TrainCheckpoint make_checkpoint(const std::string& config_ini, const TrainPosition& at,

@@ -4,6 +4,7 @@
 /// wall time across resumes, and the optimiser and RNG state in and out of checkpoints.
 
 #include <chrono>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -85,6 +86,16 @@ struct TrainingSummary {
   double parameter_count = 0;
 };
 void write_training_metrics(RunFile& run, const TrainingSummary& summary);
+
+/// How much of its state a QDM's post-selections keep, from the last epoch of /train/kept_per_t:
+/// per diffusion step the mean over that epoch's batches, and their product (what a T-step chain
+/// keeps if the steps' rates held along it; measured on training pairs, not on chains).
+struct KeptSummary {
+  std::vector<double> per_t;
+  double chain = 1;
+};
+/// Empty when the run has no kept_per_t (or its pipeline is not physical).
+std::optional<KeptSummary> kept_summary(const std::vector<TrainRecord>& rows);
 
 /// A checkpoint of a run's position, parameters, optimiser and RNG; the experiment adds its own
 /// state (`extra`) before TrainSession::checkpoint saves it.

@@ -14,7 +14,10 @@ struct LossResult {
   StateBatch cotangent;           ///< dL/d(conj output), same shape and layout as the output
 };
 
-/// 1 - mean_b |<target_b|out_b>|^2. Shapes must match.
+/// 1 - mean_b |<target_b|out_b>|^2. Shapes must match. On unnormalised outputs (a post-selected
+/// branch) it is one minus the fidelity times the probability of keeping the branch.
 LossResult infidelity(const StateBatch& output, const StateBatch& targets);
+/// 1 - mean_b |<target_b|out_b>|^2 / ||out_b||^2: the infidelity of each output renormalised.
+LossResult normalised_infidelity(const StateBatch& output, const StateBatch& targets);
 
 }  // namespace qdm

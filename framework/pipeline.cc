@@ -103,4 +103,12 @@ Pipeline& Pipeline::add(Stage stage) {
   return *this;
 }
 
+Pipeline without_normalise(const Pipeline& pipeline) {
+  Pipeline out(pipeline.input_qubits());
+  for (const Stage& stage : pipeline.stages()) {
+    if (!std::holds_alternative<Normalise>(stage)) out.add(stage);
+  }
+  return out;
+}
+
 }  // namespace qdm

@@ -77,6 +77,12 @@ class Pipeline {
   std::vector<int> qubits_after_;
 };
 
+/// `pipeline` without its Normalise stages. Every other stage is positively homogeneous or
+/// scale-invariant, so the output is the original's times a positive factor; for a physical
+/// pipeline it is the branch its post-selections keep, unnormalised, whose squared norm is the
+/// probability that they keep it (hardware-aware training, experiments/qdm_training.h).
+Pipeline without_normalise(const Pipeline& pipeline);
+
 /// Per-call inputs of a pipeline run: labels for label stages, and the seed and stream of the
 /// counter-based random numbers SampleMeasure draws (state b of stage k uses draw (seed, stream,
 /// k, first_state + b), so results do not depend on how a batch is split across threads).

@@ -18,7 +18,8 @@ std::string host_name() {
 }
 
 /// Every /train series; all have one row per optimiser step.
-const char* const kTrainSeries[] = {"step", "epoch", "loss", "lr", "wall_time", "loss_per_t"};
+const char* const kTrainSeries[] = {"step",      "epoch",      "loss",      "lr",
+                                    "wall_time", "loss_per_t", "kept_per_t"};
 
 }  // namespace
 
@@ -139,7 +140,7 @@ void RunFile::append_train(std::span<const TrainRecord> rows) {
   const size_t n = rows.size();
   std::vector<int64_t> step(n);
   std::vector<int32_t> epoch(n);
-  std::vector<double> loss(n), lr(n), wall(n), per_t;
+  std::vector<double> loss(n), lr(n), wall(n), per_t, kept;
   for (size_t k = 0; k < n; ++k) {
     step[k] = rows[k].step;
     epoch[k] = rows[k].epoch;
@@ -147,6 +148,7 @@ void RunFile::append_train(std::span<const TrainRecord> rows) {
     lr[k] = rows[k].lr;
     wall[k] = rows[k].wall_time;
     per_t.insert(per_t.end(), rows[k].loss_per_t.begin(), rows[k].loss_per_t.end());
+    kept.insert(kept.end(), rows[k].kept_per_t.begin(), rows[k].kept_per_t.end());
   }
   const hid_t g = train.get();
   h5::append_rows(g, "step", H5T_NATIVE_INT64, step.data(), n);
@@ -156,6 +158,14 @@ void RunFile::append_train(std::span<const TrainRecord> rows) {
   h5::append_rows(g, "wall_time", H5T_NATIVE_DOUBLE, wall.data(), n);
   if (h5::exists(g, "loss_per_t")) {
     h5::append_rows(g, "loss_per_t", H5T_NATIVE_DOUBLE, per_t.data(), n);
+  }
+  if (!kept.empty()) {
+    const size_t width = rows.front().kept_per_t.size();
+    require(kept.size() == n * width, "every /train row needs {} kept_per_t values", width);
+    if (!h5::exists(g, "kept_per_t")) {
+      h5::create_series(g, "kept_per_t", H5T_NATIVE_DOUBLE, {static_cast<hsize_t>(width)});
+    }
+    h5::append_rows(g, "kept_per_t", H5T_NATIVE_DOUBLE, kept.data(), n);
   }
 }
 
@@ -461,15 +471,21 @@ std::vector<TrainRecord> RunFile::read_train() const {
   const auto loss = h5::read_doubles(g, "loss").values;
   const auto lr = h5::read_doubles(g, "lr").values;
   const auto wall = h5::read_doubles(g, "wall_time").values;
-  h5::Array<double> per_t;
+  h5::Array<double> per_t, kept;
   if (h5::exists(g, "loss_per_t")) per_t = h5::read_doubles(g, "loss_per_t");
+  if (h5::exists(g, "kept_per_t")) kept = h5::read_doubles(g, "kept_per_t");
   const size_t width = per_t.dims.size() == 2 ? per_t.dims[1] : 0;
+  const size_t kept_width = kept.dims.size() == 2 ? kept.dims[1] : 0;
   std::vector<TrainRecord> rows(step.size());
   for (size_t k = 0; k < rows.size(); ++k) {
-    rows[k] = {step[k], static_cast<int32_t>(epoch[k]), loss[k], lr[k], wall[k], {}};
+    rows[k] = {step[k], static_cast<int32_t>(epoch[k]), loss[k], lr[k], wall[k], {}, {}};
     if (width > 0) {
       rows[k].loss_per_t.assign(per_t.values.begin() + k * width,
                                 per_t.values.begin() + (k + 1) * width);
+    }
+    if (kept_width > 0 && (k + 1) * kept_width <= kept.values.size()) {
+      rows[k].kept_per_t.assign(kept.values.begin() + k * kept_width,
+                                kept.values.begin() + (k + 1) * kept_width);
     }
   }
   return rows;

@@ -34,6 +34,9 @@ struct TrainRecord {
   double lr = 0;
   double wall_time = 0;            ///< seconds of training so far (resumes included)
   std::vector<double> loss_per_t;  ///< the loss at each diffusion step 1..T
+  /// QDMs: at each step, the batch's mean probability that its post-selections keep a state
+  /// (/train/kept_per_t, made with the first row that has it).
+  std::vector<double> kept_per_t;
 };
 
 /// Parameter snapshots: row s of `values` (snapshots x per_snapshot) serves diffusion step s + 1

@@ -69,7 +69,7 @@ before=$(md5sum <"$tmp/runs/pixel.h5")
   [ "$(md5sum <"$tmp/runs/pixel.h5")" = "$before" ] && grep -q "from set 000" "$tmp/again.out" &&
   ok "--no-store reuses set 000 and changes nothing" || bad "--no-store: $(cat "$tmp/again.out")"
 
-"$qdm" analyze "$tmp/runs/ddpm.h5" --count 30 --no-png >"$tmp/ddpm.out" 2>&1 || {
+"$qdm" analyze "$tmp/runs/ddpm.h5" --count 30 --epoch-count 10 --no-png >"$tmp/ddpm.out" 2>&1 || {
   cat "$tmp/ddpm.out"
   bad "analyze classical-ddpm"
 }
@@ -115,7 +115,7 @@ expect_error "analysis noise needs new samples" "use --count N" "$qdm" analyze "
 expect_error "analysis may change only noise keys" "only noise.* keys" "$qdm" analyze \
   "$tmp/runs/pixel.h5" --set train.lr=1 --count 4 --no-png --no-store
 "$qdm" analyze "$tmp/runs/pixel.h5" --backend density-matrix --set noise.depolarizing=0.01 --count 8 \
-  --no-png --no-store >"$tmp/noisy.out" 2>&1 && grep -q "^fid " "$tmp/noisy.out" &&
+  --epoch-count 0 --no-png --no-store >"$tmp/noisy.out" 2>&1 && grep -q "^fid " "$tmp/noisy.out" &&
   ok "analyze under noise on the density-matrix backend" || bad "analyze under noise: $(cat "$tmp/noisy.out")"
 expect_error "noise on the statevector backend" "has no noise models" "$qdm" sample --run \
   "$tmp/runs/pixel.h5" --set noise.depolarizing=0.1

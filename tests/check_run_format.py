@@ -74,6 +74,16 @@ def check(path):
         if kind in ("qdm", "mixed"):
             need("loss_per_t" in train and train["loss_per_t"].shape[0] == rows,
                  "/train/loss_per_t missing or of another length")
+        config = dict(parser.items("model")) if parser.has_section("model") else {}
+        if kind == "qdm" and config.get("leaky_relu", "false") != "true" and rows:
+            need("kept_per_t" in train and train["kept_per_t"].shape == train["loss_per_t"].shape,
+                 "/train/kept_per_t missing or not shaped like loss_per_t")
+            if "kept_per_t" in train:
+                kept = train["kept_per_t"][:]
+                need(bool(np.all((kept > 0) & (kept <= 1 + 1e-9))), "kept_per_t outside (0, 1]")
+                if status == "complete":
+                    for m in ("kept_per_step", "kept_chain"):
+                        need("metrics" in f and m in f["metrics"], f"/metrics/{m} missing")
         if rows and status == "complete" and "metrics" in f and "final_epoch_loss" in f["metrics"]:
             epochs = train["epoch"][:]
             last = train["loss"][:][epochs == epochs[-1]]

@@ -27,9 +27,9 @@ steps = 3
 [model]
 layers = 2,2,2
 [train]
-epochs = 500
+epochs = 150
 batch_size = 4
-checkpoint_every = 25
+checkpoint_every = 10
 INI
 export OMP_NUM_THREADS=1  # the same arithmetic in every process, whatever the machine
 

@@ -189,6 +189,87 @@ TEST(Pipeline, SampledMeasurementFollowsBornRule) {
   EXPECT_NEAR(std::abs(out.amp(0, 0)), 1.0, 1e-12);
 }
 
+// Without its Normalise stages a pipeline's output is the original's times a positive factor,
+// and for a physical one that factor squared is the probability its post-selections keep the
+// state: here two post-selections, the second of labels (seed 47).
+TEST(Pipeline, WithoutNormaliseKeepsTheDirectionAndTheNormIsTheKeptProbability) {
+  Rng rng(47);  // seed
+  Pipeline p(3);
+  int offset = 0;
+  const auto block = [&](int n) {
+    const Circuit c = testing::random_circuit(rng, n, 3 * n + 10);
+    p.add(UnitaryBlock{c, offset});
+    offset += c.num_params();
+  };
+  block(3);
+  p.add(LabelEncode{2});
+  p.add(AppendAncilla{1});
+  block(6);
+  p.add(PostSelect{{5}, {0}});
+  p.add(Normalise{});
+  block(5);
+  p.add(LabelPostSelect{2});
+  p.add(Normalise{});
+  block(3);
+  const Pipeline bare = without_normalise(p);
+  EXPECT_EQ(bare.stages().size(), p.stages().size() - 2);
+  EXPECT_EQ(bare.num_params(), p.num_params());
+  const auto params = testing::random_params(rng, p.num_params());
+  const reference::Vector psi = testing::random_state(rng, 3);
+  const EvolveContext context{{2}, 1, 1};
+  StatevectorBackend sv({.threads = 1});
+  const StateBatch in = testing::to_batch({psi}, 3);
+  const StateBatch full = sv.forward(p, params, in, context).output;
+  const StateBatch kept = sv.forward(bare, params, in, context).output;
+  // The kept probability by hand: the first post-selection's, then the second's given the first.
+  Pipeline first(3), second(3);
+  for (size_t k = 0; k < 5; ++k) first.add(p.stages()[k]);  // through the first PostSelect
+  const auto head = [&](const Pipeline& q) { return std::span(params).first(q.num_params()); };
+  const double p1 = sv.forward(first, head(first), in, context).output.squared_norms()[0];
+  for (size_t k = 0; k < 8; ++k) second.add(p.stages()[k]);  // through LabelPostSelect
+  const double p2 = sv.forward(second, head(second), in, context).output.squared_norms()[0];
+  const double norm2 = kept.squared_norms()[0];
+  EXPECT_NEAR(norm2, p1 * p2, 1e-12);
+  EXPECT_GT(norm2, 0.0);
+  EXPECT_LT(norm2, 1.0);
+  for (size_t i = 0; i < full.dim(); ++i) {
+    EXPECT_NEAR(std::abs(kept.amp(0, i) / std::sqrt(norm2) - full.amp(0, i)), 0.0, 1e-12) << i;
+  }
+}
+
+// normalised_infidelity: the infidelity of the renormalised output, with its cotangent against
+// central differences along random directions (seed 53).
+TEST(Losses, NormalisedInfidelityMatchesItsDefinitionAndFiniteDifferences) {
+  Rng rng(53);  // seed
+  std::vector<reference::Vector> outs, targets;
+  for (int b = 0; b < 4; ++b) {
+    outs.push_back(0.3 * (b + 1) * testing::random_state(rng, 3));  // unnormalised
+    targets.push_back(testing::random_state(rng, 3));
+  }
+  const StateBatch t = testing::to_batch(targets, 3);
+  const LossResult r = normalised_infidelity(testing::to_batch(outs, 3), t);
+  double want = 0;
+  for (int b = 0; b < 4; ++b) want += (1 - std::norm(targets[b].dot(outs[b].normalized()))) / 4;
+  EXPECT_NEAR(r.value, want, 1e-14);
+  const double h = 1e-6;
+  for (int trial = 0; trial < 4; ++trial) {
+    std::vector<reference::Vector> d;
+    for (int b = 0; b < 4; ++b) d.push_back(testing::random_state(rng, 3));
+    const auto at = [&](double e) {
+      std::vector<reference::Vector> moved = outs;
+      for (int b = 0; b < 4; ++b) moved[b] += e * d[b];
+      return normalised_infidelity(testing::to_batch(moved, 3), t).value;
+    };
+    const double fd = (at(h) - at(-h)) / (2 * h);
+    double analytic = 0;  // dL = 2 Re sum conj(g) d
+    for (int b = 0; b < 4; ++b) {
+      for (size_t i = 0; i < 8; ++i)
+        analytic += 2 * (std::conj(r.cotangent.amp(b, i)) * d[b][i]).real();
+    }
+    EXPECT_NEAR(analytic, fd, 1e-7) << trial;
+  }
+}
+
 TEST(Pipeline, NonPhysicalStageIsDeclared) {
   Pipeline p(2);
   p.add(Normalise{});

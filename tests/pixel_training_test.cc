@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <map>
+
 #include "experiments/experiment.h"
 #include "framework/idx.h"
 #include "framework/rng.h"
@@ -83,6 +85,32 @@ TEST_F(PixelTraining, LowersTheLossAndStoresEverything) {
   const ParamSnapshots p = run.read_params();
   EXPECT_EQ(p.snapshots, 3);
   EXPECT_EQ(p.per_snapshot, 3 * (2 * 4 + 2 * 5 + 2 * 4));
+}
+
+// /train/kept_per_t holds, per step, the batch's mean probability that the ancilla post-selection
+// keeps a state; train.post_selection = reward raises it over the references' renormalised loss.
+TEST_F(PixelTraining, RewardKeepsThePostSelectedBranchLikely) {
+  std::map<std::string, double> kept;
+  for (const char* mode : {"renormalise", "reward"}) {
+    const Config c = config({std::string("train.post_selection=") + mode});
+    RunFile run = new_run(c, std::string(mode) + ".h5");
+    ASSERT_TRUE(experiment_->prepare_training(c)->run(run, {}).completed);
+    const std::vector<TrainRecord> rows = run.read_train();
+    ASSERT_EQ(rows.size(), 36u);
+    double last_epoch = 0;
+    for (size_t k = 30; k < 36; ++k) {
+      ASSERT_EQ(rows[k].kept_per_t.size(), 3u);
+      for (double p : rows[k].kept_per_t) {
+        EXPECT_GT(p, 0.0);
+        EXPECT_LE(p, 1.0 + 1e-12);
+        last_epoch += p / 18;
+      }
+    }
+    kept[mode] = last_epoch;
+  }
+  std::printf("[ info ] kept fraction in the last epoch: renormalise %.3f, reward %.3f\n",
+              kept["renormalise"], kept["reward"]);
+  EXPECT_GT(kept["reward"], kept["renormalise"] + 0.1);
 }
 
 TEST_F(PixelTraining, ResumeIsBitIdentical) {

@@ -35,7 +35,9 @@ TEST_F(RunStoreTest, WritesAndReadsBackEveryGroup) {
     RunFile run =
         RunFile::create(path, {"pixel", "statevector", 42, "[train]\nepochs = 3\n"}, 2, false);
     std::vector<TrainRecord> rows;
-    for (int k = 1; k <= 5; ++k) rows.push_back({k, k / 3, 1.0 / k, 0.01, 0.5 * k, {0.1 * k, 0.2}});
+    for (int k = 1; k <= 5; ++k) {
+      rows.push_back({k, k / 3, 1.0 / k, 0.01, 0.5 * k, {0.1 * k, 0.2}, {0.5, 0.25 / k}});
+    }
     run.append_train(std::span(rows).first(2));
     run.append_train(std::span(rows).subspan(2));
     EXPECT_EQ(run.train_rows(), 5u);
@@ -63,6 +65,10 @@ TEST_F(RunStoreTest, WritesAndReadsBackEveryGroup) {
     EXPECT_FALSE(run.attribute(a).empty()) << a;
   }
   EXPECT_EQ(run.train_rows(), 4u);
+  const std::vector<TrainRecord> back = run.read_train();
+  ASSERT_EQ(back.size(), 4u);
+  EXPECT_EQ(back[3].loss_per_t, (std::vector<double>{0.4, 0.2}));
+  EXPECT_EQ(back[3].kept_per_t, (std::vector<double>{0.5, 0.0625}));  // truncated with the rest
   const ParamSnapshots p = run.read_params();
   EXPECT_EQ(p.snapshots, 2);
   EXPECT_EQ(p.per_snapshot, 3);

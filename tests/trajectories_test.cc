@@ -211,7 +211,8 @@ TEST(Trajectories, RefusesGradientsAndBadSettings) {
   EXPECT_THROW(trajectories({})->forward(p, params, in, context, true), UnsupportedError);
   EXPECT_THROW(trajectories({}, 1, 0), std::invalid_argument);
   EXPECT_THROW(trajectories({.amplitude_damping = 1.5}), std::invalid_argument);
-  const Capabilities& caps = trajectories({})->capabilities();
+  const auto backend = trajectories({});
+  const Capabilities& caps = backend->capabilities();
   EXPECT_TRUE(caps.noise_models && caps.exact_states && caps.mid_circuit_measurement);
   EXPECT_EQ(caps.gradient, GradientMethod::None);
 }

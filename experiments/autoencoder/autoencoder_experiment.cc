@@ -201,7 +201,7 @@ TrainOutcome AutoencoderTraining::run(RunFile& run, const TrainRequest& request)
       ++st.at.batch;
       st.epoch_loss += last_loss;
       ++st.epoch_batches;
-      session.record({st.at.step, st.at.epoch, last_loss, lr, session.wall(), {}});
+      session.record({st.at.step, st.at.epoch, last_loss, lr, session.wall(), {}, {}});
       if (st.at.step % s_.checkpoint_every == 0) checkpoint();
       progress.update(st.at.step, static_cast<double>(st.at.step - first_step) * B,
                       fmt::format("epoch {}/{}  loss {:.5f}  lr {:.3g}", st.at.epoch + 1, s_.epochs,

@@ -211,7 +211,7 @@ TrainOutcome DdpmTraining::run(RunFile& run, const TrainRequest& request) {
       adam.step(params, grad, lr);
       ++at.step;
       ++at.batch;
-      session.record({at.step, at.epoch, last_loss, lr, session.wall(), {}});
+      session.record({at.step, at.epoch, last_loss, lr, session.wall(), {}, {}});
       if (at.step % s_.checkpoint_every == 0) checkpoint();
       progress.update(at.step, static_cast<double>(at.step - first_step) * B,
                       fmt::format("epoch {}/{}  loss {:.5f}  lr {:.3g}", at.epoch + 1, s_.epochs,

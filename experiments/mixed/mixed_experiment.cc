@@ -140,7 +140,7 @@ TrainOutcome MixedTraining::run(RunFile& run, const TrainRequest& request) {
       ++at.step;
       ++at.batch;
       last_loss = loss;
-      session.record({at.step, at.epoch, loss, lr, session.wall(), loss_per_t});
+      session.record({at.step, at.epoch, loss, lr, session.wall(), loss_per_t, {}});
       if (at.step % s_.checkpoint_every == 0) checkpoint();
       progress.update(
           at.step, static_cast<double>(at.step - first_step) * B,
