@@ -63,6 +63,10 @@ struct BackendOptions {
   /// Statevector: run unitary blocks gate by gate (Never), as one dense 2^n x 2^n matrix product
   /// per block (Always), or choose per block and batch shape (Auto). See docs/performance.md.
   enum class Fusion { Never, Always, Auto } fusion = Fusion::Auto;
+  /// Statevector backend: the arithmetic of forward and backward passes, double (complex128) or
+  /// single (complex64, as the PyTorch references compute); states enter and leave in double and
+  /// parameter gradients are summed in double.
+  enum class Precision { Double, Single } precision = Precision::Double;
   /// Density-matrix backend: the channels after every gate and the readout error of sample().
   dm::NoiseModel noise{};
   /// Trajectories backend: trajectories (particles) per sample of a pipeline, resampled by their

@@ -85,6 +85,10 @@ void add_qdm_keys(ConfigSchema& s, const QdmDefaults& d) {
   add_snapshot_key(s);
   s.text("backend.name", "statevector", "backend that trains and samples (qdm backends)");
   s.integer("backend.threads", 0, 0, 4096, "worker threads; 0 uses all cores");
+  s.choice("backend.precision", "double", {"double", "single"},
+           "statevector backend: arithmetic of training and exact sampling, complex128 or "
+           "complex64 (as the PyTorch references; docs/performance.md measures both); other "
+           "backends compute in double");
   s.integer("backend.trajectories", 16, 1, 4096,
             "trajectories backend: trajectories per sample, resampled by weight at each "
             "post-selection (docs/architecture.md)");
@@ -140,6 +144,12 @@ QdmSettings read_qdm_settings(const Config& c) {
   s.backend = c.get_text("backend.name");
   find_backend(s.backend);
   s.threads = static_cast<int>(c.get_int("backend.threads"));
+  s.precision = c.get_text("backend.precision") == "single" ? BackendOptions::Precision::Single
+                                                            : BackendOptions::Precision::Double;
+  require(s.precision == BackendOptions::Precision::Double || s.backend == "statevector",
+          "backend.precision = single trains on the statevector backend only; backend.name is {} "
+          "(which computes in double)",
+          s.backend);
   s.trajectories = static_cast<int>(c.get_int("backend.trajectories"));
   s.noise.depolarizing = c.get_real("noise.depolarizing");
   s.noise.depolarizing_2q = c.get_real("noise.depolarizing_2q");
@@ -279,6 +289,7 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
   // sequential mode's steps depend on each other, so the backend spreads each call instead.
   BackendOptions options;
   options.threads = sequential ? threads : 1;
+  options.precision = s.precision;
   const auto backend = make_backend(s.backend, options);
 
   TrainState state(s, per);
@@ -407,6 +418,7 @@ Generated sample_qdm(const Pipeline& denoiser, const QdmSettings& s, const Param
   options.threads = 1;
   options.noise = s.noise;
   options.trajectories = s.trajectories;
+  options.precision = s.precision;
   Generated g;
   const auto backend = make_backend(request.backend.empty() ? s.backend : request.backend, options);
   require(s.noise.noiseless() || backend->capabilities().noise_models,

@@ -74,6 +74,7 @@ struct QdmSettings : TrainSettings {
   double init_scale = 0.7;
   std::string backend = "statevector";
   int threads = 0;
+  BackendOptions::Precision precision = BackendOptions::Precision::Double;  ///< backend.precision
   int trajectories = 16;  ///< backend.trajectories: per sample, trajectories backend
   dm::NoiseModel noise;   ///< applied when sampling on the density-matrix or trajectories backend
   /// noise.device: an IBM device's files; shots of chains routed to it, with its noise.

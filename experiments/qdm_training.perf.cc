@@ -30,6 +30,8 @@ void pixel_training_step(benchmark::State& state) {
   for (double& p : params) p = 0.7 * rng.normal();
   BackendOptions options;
   options.threads = 1;
+  options.precision =
+      state.range(1) == 32 ? BackendOptions::Precision::Single : BackendOptions::Precision::Double;
   const auto backend = make_backend("statevector", options);
   long long step = 0;
   for (auto _ : state) {
@@ -43,9 +45,8 @@ void pixel_training_step(benchmark::State& state) {
 }
 BENCHMARK(pixel_training_step)
     ->Name("pixel-8q-T10/training-step/batch:64")
-    ->ArgName("threads")
-    ->Arg(1)
-    ->Arg(2)
+    ->ArgNames({"threads", "bits"})
+    ->ArgsProduct({{1, 2}, {64, 32}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

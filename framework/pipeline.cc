@@ -48,6 +48,18 @@ bool Pipeline::is_physical() const {
   return std::all_of(stages_.begin(), stages_.end(), stage_is_physical);
 }
 
+bool Pipeline::output_normalised() const {
+  for (auto s = stages_.rbegin(); s != stages_.rend(); ++s) {
+    if (std::holds_alternative<Normalise>(*s)) return true;
+    // SampleMeasure renormalises the branch it draws; the others are unitary or add wires.
+    const bool keeps_norm =
+        std::holds_alternative<UnitaryBlock>(*s) || std::holds_alternative<AppendAncilla>(*s) ||
+        std::holds_alternative<LabelEncode>(*s) || std::holds_alternative<SampleMeasure>(*s);
+    if (!keeps_norm) return false;
+  }
+  return true;
+}
+
 bool Pipeline::uses_labels() const {
   return std::any_of(stages_.begin(), stages_.end(), [](const Stage& s) {
     return std::holds_alternative<LabelEncode>(s) || std::holds_alternative<LabelPostSelect>(s);

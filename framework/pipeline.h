@@ -65,6 +65,9 @@ class Pipeline {
   int qubits_before(size_t k) const { return k == 0 ? input_qubits_ : qubits_after_[k - 1]; }
   bool is_physical() const;
   bool uses_labels() const;
+  /// True when a unit-norm input leaves as a unit-norm output: every stage after the last
+  /// Normalise (or every stage, when there is none) keeps the norm.
+  bool output_normalised() const;
 
   /// Appends a stage after checking it against the current qubit count; throws
   /// std::invalid_argument naming the stage and the offending value.

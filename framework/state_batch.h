@@ -2,6 +2,7 @@
 /// B pure states of n qubits, stored planar (real and imaginary parts in separate arrays) so a
 /// gate sweeps the whole batch with plain SIMD loads.
 
+#include <algorithm>
 #include <complex>
 #include <cstddef>
 #include <span>
@@ -16,18 +17,24 @@ using Complex = std::complex<double>;
 /// at b * 2^n + i, one state after the other. qdm-bench measures both; BatchInner is the default.
 enum class BatchLayout { BatchInner, BatchOuter };
 
-class StateBatch {
+/// B states in precision Real (double, or float for backend.precision = single; std::complex of
+/// it is what PyTorch calls complex128 / complex64). Amplitudes are read and written as Complex
+/// (double) at the boundaries (state, set_state, squared_norms) whatever the storage.
+template <typename Real>
+class BasicStateBatch {
  public:
-  StateBatch() = default;
+  using Amplitude = std::complex<Real>;
+
+  BasicStateBatch() = default;
   /// All amplitudes zero.
-  StateBatch(int num_qubits, int batch_size, BatchLayout layout = BatchLayout::BatchInner);
+  BasicStateBatch(int num_qubits, int batch_size, BatchLayout layout = BatchLayout::BatchInner);
 
   /// Every state |0...0>.
-  static StateBatch basis_zero(int num_qubits, int batch_size,
-                               BatchLayout layout = BatchLayout::BatchInner);
-  /// States from row-major amplitudes (state b's amplitudes at [b * 2^n, (b+1) * 2^n)).
-  static StateBatch from_amplitudes(int num_qubits, std::span<const Complex> amplitudes,
+  static BasicStateBatch basis_zero(int num_qubits, int batch_size,
                                     BatchLayout layout = BatchLayout::BatchInner);
+  /// States from row-major amplitudes (state b's amplitudes at [b * 2^n, (b+1) * 2^n)).
+  static BasicStateBatch from_amplitudes(int num_qubits, std::span<const Complex> amplitudes,
+                                         BatchLayout layout = BatchLayout::BatchInner);
 
   int num_qubits() const { return num_qubits_; }
   int batch_size() const { return batch_size_; }
@@ -43,40 +50,52 @@ class StateBatch {
     return layout_ == BatchLayout::BatchInner ? i * batch_size_ + b : b * dim() + i;
   }
 
-  Complex amp(int b, size_t i) const { return {re_[index(b, i)], im_[index(b, i)]}; }
-  void set_amp(int b, size_t i, Complex v) {
+  Amplitude amp(int b, size_t i) const { return {re_[index(b, i)], im_[index(b, i)]}; }
+  void set_amp(int b, size_t i, Amplitude v) {
     re_[index(b, i)] = v.real();
     im_[index(b, i)] = v.imag();
   }
   std::vector<Complex> state(int b) const;
   void set_state(int b, std::span<const Complex> amplitudes);
 
-  double* re() { return re_.data(); }
-  double* im() { return im_.data(); }
-  const double* re() const { return re_.data(); }
-  const double* im() const { return im_.data(); }
+  Real* re() { return re_.data(); }
+  Real* im() { return im_.data(); }
+  const Real* re() const { return re_.data(); }
+  const Real* im() const { return im_.data(); }
 
-  /// Squared L2 norm of every state.
+  /// Squared L2 norm of every state (summed in double).
   std::vector<double> squared_norms() const;
   /// Throws std::invalid_argument naming the first state whose norm is off by more than `tol`.
   void require_normalised(double tol = 1e-8) const;
 
   /// The same states in the other layout.
-  StateBatch with_layout(BatchLayout layout) const;
+  BasicStateBatch with_layout(BatchLayout layout) const;
   /// States [first, first + count) as their own batch.
-  StateBatch slice(int first, int count) const;
+  BasicStateBatch slice(int first, int count) const;
+  /// The same states in precision Other (rounded to it), layout kept.
+  template <typename Other>
+  BasicStateBatch<Other> cast() const {
+    BasicStateBatch<Other> out(num_qubits_, batch_size_, layout_);
+    std::copy(re_.begin(), re_.end(), out.re());
+    std::copy(im_.begin(), im_.end(), out.im());
+    return out;
+  }
 
  private:
   int num_qubits_ = 0;
   int batch_size_ = 0;
   BatchLayout layout_ = BatchLayout::BatchInner;
-  std::vector<double> re_, im_;
+  std::vector<Real> re_, im_;
 };
+
+using StateBatch = BasicStateBatch<double>;
+/// Single precision (complex64), for backend.precision = single.
+using StateBatch32 = BasicStateBatch<float>;
 
 /// Calls f(b, i) for i < dim over every state, in the order the layout stores amplitudes, so
 /// element-wise passes stream memory instead of striding by the batch size.
-template <typename F>
-void for_each_in_storage_order(const StateBatch& s, size_t dim, F&& f) {
+template <typename Real, typename F>
+void for_each_in_storage_order(const BasicStateBatch<Real>& s, size_t dim, F&& f) {
   if (s.layout() == BatchLayout::BatchInner) {
     for (size_t i = 0; i < dim; ++i) {
       for (int b = 0; b < s.batch_size(); ++b) f(b, i);
@@ -90,5 +109,6 @@ void for_each_in_storage_order(const StateBatch& s, size_t dim, F&& f) {
 
 /// Concatenates batches of equal qubit count and layout, in order.
 StateBatch concatenate(std::span<const StateBatch> parts);
+StateBatch32 concatenate(std::span<const StateBatch32> parts);
 
 }  // namespace qdm

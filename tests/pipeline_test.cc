@@ -2,6 +2,7 @@
 
 #include "backends/statevector/statevector_backend.h"
 #include "framework/circuit/ansatz.h"
+#include "framework/denoisers.h"
 #include "framework/loss.h"
 #include "tests/test_util.h"
 
@@ -162,6 +163,100 @@ TEST(Pipeline, FusedBlocksMatchGateByGate) {
   }
 }
 
+/// Largest |single - double| of the outputs, input cotangents and parameter gradients (the last
+/// relative to the largest double gradient) of one infidelity step.
+struct PrecisionGap {
+  double output = 0, input = 0, params = 0;
+  double norm = 0;  ///< largest |norm - 1| of the single-precision outputs
+};
+PrecisionGap single_against_double(const Pipeline& p, std::span<const double> params,
+                                   const StateBatch& in, const StateBatch& targets,
+                                   const EvolveContext& context, BackendOptions options) {
+  std::array<std::pair<StateBatch, GradientResult>, 2> r;
+  for (int k = 0; k < 2; ++k) {
+    options.precision = k ? BackendOptions::Precision::Single : BackendOptions::Precision::Double;
+    StatevectorBackend sv(options);
+    auto fwd = sv.forward(p, params, in, context, true);
+    const auto loss = infidelity(fwd.output, targets);
+    r[k] = {fwd.output, sv.backward(p, params, *fwd.tape, loss.cotangent)};
+  }
+  PrecisionGap gap;
+  const auto& [out64, grad64] = r[0];
+  const auto& [out32, grad32] = r[1];
+  for (int b = 0; b < out64.batch_size(); ++b) {
+    for (size_t i = 0; i < out64.dim(); ++i) {
+      gap.output = std::max(gap.output, std::abs(out32.amp(b, i) - out64.amp(b, i)));
+    }
+    for (size_t i = 0; i < in.dim(); ++i) {
+      gap.input = std::max(gap.input, std::abs(grad32.input.amp(b, i) - grad64.input.amp(b, i)));
+    }
+  }
+  for (double n : out32.squared_norms()) gap.norm = std::max(gap.norm, std::abs(std::sqrt(n) - 1));
+  double scale = 0;
+  for (double g : grad64.params) scale = std::max(scale, std::abs(g));
+  for (size_t k = 0; k < grad64.params.size(); ++k) {
+    gap.params = std::max(gap.params, std::abs(grad32.params[k] - grad64.params[k]) / scale);
+  }
+  return gap;
+}
+
+// backend.precision = single (complex64) against double, whose gradients the test above holds to
+// finite differences. The bound: float32's unit roundoff is 6e-8; each gate rounds every
+// amplitude it touches by a few units, so after G gates an amplitude is off by about
+// sqrt(G) x 1e-7 (rounding errors of unitary steps do not grow, they add up like a random walk),
+// 3e-6 for the 1000 gates of the 1110-parameter denoiser; gradients are sums over 2^n x B
+// products, summed in float runs and then in double. 1e-4 leaves a margin of 10 to 30 over what
+// these cases measure (printed), and is far below what a training step moves (lr x gradient).
+// Every stage kind, both layouts, gate by gate and fused; then the pixel and the conditioned-latent
+// denoisers (seeds 61, 67, 71).
+TEST(Pipeline, SinglePrecisionMatchesDoubleWithinItsBound) {
+  const Case c = make_case(61, 64);
+  const StateBatch in = testing::to_batch(c.inputs, 3), targets = testing::to_batch(c.targets, 2);
+  for (BatchLayout layout : {BatchLayout::BatchInner, BatchLayout::BatchOuter}) {
+    for (auto fusion : {BackendOptions::Fusion::Never, BackendOptions::Fusion::Always}) {
+      if (layout == BatchLayout::BatchOuter && fusion == BackendOptions::Fusion::Always) continue;
+      const PrecisionGap gap =
+          single_against_double(c.pipeline, c.params, in, targets, c.context,
+                                {.threads = 2, .layout = layout, .fusion = fusion});
+      std::printf(
+          "[ info ] every stage, %s, %s: output %.2g, input cotangent %.2g, gradient %.2g\n",
+          layout == BatchLayout::BatchInner ? "batch-inner" : "batch-outer",
+          fusion == BackendOptions::Fusion::Always ? "fused" : "gate by gate", gap.output,
+          gap.input, gap.params);
+      EXPECT_LT(gap.output, 1e-4);
+      EXPECT_LT(gap.input, 1e-4);
+      EXPECT_LT(gap.params, 1e-4);
+    }
+  }
+  const std::pair<const char*, Pipeline> models[] = {
+      {"pixel 8 qubits", pixel_denoiser({})},
+      {"conditioned latent 1110 parameters", bottleneck_denoiser({})}};
+  uint64_t seed = 67;
+  for (const auto& [name, p] : models) {
+    Rng rng(seed);
+    seed += 4;
+    const auto params = testing::random_params(rng, p.num_params());
+    std::vector<reference::Vector> inputs, outs;
+    EvolveContext context{{}, seed, 3};
+    for (int b = 0; b < 32; ++b) {
+      inputs.push_back(testing::random_state(rng, p.input_qubits()));
+      outs.push_back(testing::random_state(rng, p.output_qubits()));
+      if (p.uses_labels()) context.labels.push_back(static_cast<int>(rng.below(10)));
+    }
+    const PrecisionGap gap =
+        single_against_double(p, params, testing::to_batch(inputs, p.input_qubits()),
+                              testing::to_batch(outs, p.output_qubits()), context, {.threads = 2});
+    std::printf("[ info ] %s: output %.2g, input cotangent %.2g, gradient %.2g\n", name, gap.output,
+                gap.input, gap.params);
+    EXPECT_LT(gap.output, 1e-4) << name;
+    EXPECT_LT(gap.input, 1e-4) << name;
+    EXPECT_LT(gap.params, 1e-4) << name;
+    // Both end normalised, so the float outputs are rescaled in double for the chain's next step.
+    ASSERT_TRUE(p.output_normalised()) << name;
+    EXPECT_LT(gap.norm, 1e-12) << name;
+  }
+}
+
 // The draw of SampleMeasure: branch 0 frequency within 5 sigma of p0 over 20000 states (seed 51).
 TEST(Pipeline, SampledMeasurementFollowsBornRule) {
   const double theta = 1.1;  // RY(theta)|0> on the ancilla: p0 = cos^2(theta / 2)
@@ -214,6 +309,8 @@ TEST(Pipeline, WithoutNormaliseKeepsTheDirectionAndTheNormIsTheKeptProbability) 
   const Pipeline bare = without_normalise(p);
   EXPECT_EQ(bare.stages().size(), p.stages().size() - 2);
   EXPECT_EQ(bare.num_params(), p.num_params());
+  EXPECT_TRUE(p.output_normalised());
+  EXPECT_FALSE(bare.output_normalised());
   const auto params = testing::random_params(rng, p.num_params());
   const reference::Vector psi = testing::random_state(rng, 3);
   const EvolveContext context{{2}, 1, 1};

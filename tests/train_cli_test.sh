@@ -101,6 +101,9 @@ assert "a finished run stays complete after --resume" "$python" -c "import h5py,
 mv "$work/run.h5.ckpt" "$work/run.ckpt.saved"
 check "resume without checkpoint" 2 "checkpoint '.*run.h5.ckpt' does not exist: nothing to resume from" -- train --resume --out "$work/run.h5"
 mv "$work/run.ckpt.saved" "$work/run.h5.ckpt"
+check "trains in single precision" 0 'trained 2 epochs' -- train --config "$cfg" --set backend.precision=single --out "$work/single.h5"
+check "samples a single-precision run" 0 '4 samples 4x4' -- sample --run "$work/single.h5" --count 4
+check "single precision elsewhere" 2 "backend.precision = single trains on the statevector backend only; backend.name is density-matrix" -- train --config "$cfg" --set backend.precision=single --set backend.name=density-matrix --out "$work/x.h5"
 check "sample label on unconditioned" 2 "--label 3: this model is unconditioned and takes no label" -- sample --run "$work/run.h5" --label 3
 
 # The mixed (density-matrix) QDM: trains and logs like the others, resumes bit-identically after

@@ -23,7 +23,8 @@ CompiledBlock::CompiledBlock(const Circuit& circuit, std::span<const double> par
   }
 }
 
-void apply_gate(const CompiledGate& g, StateView x) {
+template <typename Real>
+void apply_gate(const CompiledGate& g, BasicStateView<Real> x) {
   switch (g.kind) {
     case GateKind::CNOT:
       apply_cnot(x, g.q0, g.q1);
@@ -40,11 +41,14 @@ void apply_gate(const CompiledGate& g, StateView x) {
   }
 }
 
-void CompiledBlock::apply(StateView x) const {
+template <typename Real>
+void CompiledBlock::apply(BasicStateView<Real> x) const {
   for (const auto& g : gates_) apply_gate(g, x);
 }
 
-void CompiledBlock::adjoint(StateView psi, StateView lam, std::span<double> grad) const {
+template <typename Real>
+void CompiledBlock::adjoint(BasicStateView<Real> psi, BasicStateView<Real> lam,
+                            std::span<double> grad) const {
   for (auto it = gates_.rbegin(); it != gates_.rend(); ++it) {
     const CompiledGate& g = *it;
     if (gate_qubit_count(g.kind) == 2) {  // CNOT, CZ and SWAP are their own inverses
@@ -66,49 +70,75 @@ void CompiledBlock::adjoint(StateView psi, StateView lam, std::span<double> grad
 
 namespace {
 
-using RowMatrix = DenseUnitary::RowMatrix;
-using RowMap = Eigen::Map<RowMatrix>;
-using ConstRowMap = Eigen::Map<const RowMatrix>;
+template <typename Real>
+using RowMatrix = typename BasicDenseUnitary<Real>::RowMatrix;
+template <typename Real>
+using RowMap = Eigen::Map<RowMatrix<Real>>;
+template <typename Real>
+using ConstRowMap = Eigen::Map<const RowMatrix<Real>>;
 
-ConstRowMap re_of(const StateBatch& s) {
-  return ConstRowMap(s.re(), static_cast<Eigen::Index>(s.dim()), s.batch_size());
+template <typename Real>
+ConstRowMap<Real> re_of(const BasicStateBatch<Real>& s) {
+  return ConstRowMap<Real>(s.re(), static_cast<Eigen::Index>(s.dim()), s.batch_size());
 }
-ConstRowMap im_of(const StateBatch& s) {
-  return ConstRowMap(s.im(), static_cast<Eigen::Index>(s.dim()), s.batch_size());
+template <typename Real>
+ConstRowMap<Real> im_of(const BasicStateBatch<Real>& s) {
+  return ConstRowMap<Real>(s.im(), static_cast<Eigen::Index>(s.dim()), s.batch_size());
 }
 
 }  // namespace
 
-DenseUnitary CompiledBlock::unitary(int num_qubits) const {
+template <typename Real>
+BasicDenseUnitary<Real> CompiledBlock::unitary(int num_qubits) const {
   const size_t dim = size_t{1} << num_qubits;
   StateBatch basis(num_qubits, static_cast<int>(dim), BatchLayout::BatchInner);
   for (size_t j = 0; j < dim; ++j) basis.set_amp(static_cast<int>(j), j, 1.0);
   apply(view(basis));
-  return {re_of(basis), im_of(basis)};
+  return {re_of(basis).template cast<Real>(), im_of(basis).template cast<Real>()};
 }
 
-void CompiledBlock::apply_dense(const DenseUnitary& u, StateBatch& x) {
-  const RowMatrix xr = re_of(x), xi = im_of(x);
-  RowMap(x.re(), xr.rows(), xr.cols()).noalias() = u.re * xr - u.im * xi;
-  RowMap(x.im(), xr.rows(), xr.cols()).noalias() = u.re * xi + u.im * xr;
+template <typename Real>
+void CompiledBlock::apply_dense(const BasicDenseUnitary<Real>& u, BasicStateBatch<Real>& x) {
+  const RowMatrix<Real> xr = re_of(x), xi = im_of(x);
+  RowMap<Real>(x.re(), xr.rows(), xr.cols()).noalias() = u.re * xr - u.im * xi;
+  RowMap<Real>(x.im(), xr.rows(), xr.cols()).noalias() = u.re * xi + u.im * xr;
 }
 
-void CompiledBlock::adjoint_dense(const DenseUnitary& u, const StateBatch& psi_in, StateBatch& lam,
+template <typename Real>
+void CompiledBlock::adjoint_dense(const BasicDenseUnitary<Real>& u,
+                                  const BasicStateBatch<Real>& psi_in, BasicStateBatch<Real>& lam,
                                   std::span<double> grad) const {
   const auto pr = re_of(psi_in), pi = im_of(psi_in);
-  const RowMatrix lr = re_of(lam), li = im_of(lam);
-  const RowMatrix wr = pr * lr.transpose() + pi * li.transpose();
-  const RowMatrix wi = pi * lr.transpose() - pr * li.transpose();
+  const RowMatrix<Real> lr = re_of(lam), li = im_of(lam);
+  const RowMatrix<Real> wr = pr * lr.transpose() + pi * li.transpose();
+  const RowMatrix<Real> wi = pi * lr.transpose() - pr * li.transpose();
   const int n = psi_in.num_qubits();
   const auto dim = static_cast<int>(psi_in.dim());
-  StateBatch outputs(n, dim, BatchLayout::BatchInner);
-  RowMap(outputs.re(), dim, dim).noalias() = u.re * wr - u.im * wi;
-  RowMap(outputs.im(), dim, dim).noalias() = u.re * wi + u.im * wr;
-  StateBatch identity(n, dim, BatchLayout::BatchInner);
+  BasicStateBatch<Real> outputs(n, dim, BatchLayout::BatchInner);
+  RowMap<Real>(outputs.re(), dim, dim).noalias() = u.re * wr - u.im * wi;
+  RowMap<Real>(outputs.im(), dim, dim).noalias() = u.re * wi + u.im * wr;
+  BasicStateBatch<Real> identity(n, dim, BatchLayout::BatchInner);
   for (int j = 0; j < dim; ++j) identity.set_amp(j, j, 1.0);
   adjoint(view(outputs), view(identity), grad);
-  RowMap(lam.re(), lr.rows(), lr.cols()).noalias() = u.re.transpose() * lr + u.im.transpose() * li;
-  RowMap(lam.im(), lr.rows(), lr.cols()).noalias() = u.re.transpose() * li - u.im.transpose() * lr;
+  RowMap<Real>(lam.re(), lr.rows(), lr.cols()).noalias() =
+      u.re.transpose() * lr + u.im.transpose() * li;
+  RowMap<Real>(lam.im(), lr.rows(), lr.cols()).noalias() =
+      u.re.transpose() * li - u.im.transpose() * lr;
 }
+
+#define QDM_BLOCKS(Real)                                                                           \
+  template void apply_gate(const CompiledGate&, BasicStateView<Real>);                             \
+  template void CompiledBlock::apply(BasicStateView<Real>) const;                                  \
+  template void CompiledBlock::adjoint(BasicStateView<Real>, BasicStateView<Real>,                 \
+                                       std::span<double>) const;                                   \
+  template BasicDenseUnitary<Real> CompiledBlock::unitary(int) const;                              \
+  template void CompiledBlock::apply_dense(const BasicDenseUnitary<Real>&,                         \
+                                           BasicStateBatch<Real>&);                                \
+  template void CompiledBlock::adjoint_dense(const BasicDenseUnitary<Real>&,                       \
+                                             const BasicStateBatch<Real>&, BasicStateBatch<Real>&, \
+                                             std::span<double>) const;
+QDM_BLOCKS(double)
+QDM_BLOCKS(float)
+#undef QDM_BLOCKS
 
 }  // namespace qdm::sv

@@ -22,13 +22,16 @@ struct CompiledGate {
 };
 
 /// A block's whole 2^n x 2^n unitary, planar and row-major: U[i][j] at re[i * dim + j].
-struct DenseUnitary {
-  using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <typename Real>
+struct BasicDenseUnitary {
+  using RowMatrix = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   RowMatrix re, im;
 };
+using DenseUnitary = BasicDenseUnitary<double>;
 
 /// x <- g x.
-void apply_gate(const CompiledGate& g, StateView x);
+template <typename Real>
+void apply_gate(const CompiledGate& g, BasicStateView<Real> x);
 
 class CompiledBlock {
  public:
@@ -37,20 +40,26 @@ class CompiledBlock {
   /// The gates in circuit order (the trajectories backend interleaves noise between them).
   const std::vector<CompiledGate>& gates() const { return gates_; }
 
-  void apply(StateView x) const;
+  template <typename Real>
+  void apply(BasicStateView<Real> x) const;
   /// Adjoint sweep: psi holds the block's output and becomes its input; lam holds the cotangent
   /// at the output and becomes the cotangent at the input; parameter gradients are added to grad.
-  void adjoint(StateView psi, StateView lam, std::span<double> grad) const;
+  template <typename Real>
+  void adjoint(BasicStateView<Real> psi, BasicStateView<Real> lam, std::span<double> grad) const;
 
-  /// The fused alternative for large batches: build U once (a sweep over 2^n basis states), then
-  /// every state is one row of a matrix product. Batches must be BatchInner.
-  DenseUnitary unitary(int num_qubits) const;
-  static void apply_dense(const DenseUnitary& u, StateBatch& x);
+  /// The fused alternative for large batches: build U once (a sweep over 2^n basis states, in
+  /// double, then rounded to Real), then every state is one row of a matrix product. Batches
+  /// must be BatchInner.
+  template <typename Real>
+  BasicDenseUnitary<Real> unitary(int num_qubits) const;
+  template <typename Real>
+  static void apply_dense(const BasicDenseUnitary<Real>& u, BasicStateBatch<Real>& x);
   /// Gradient through the dense path: with W = sum_b psi_in,b lam_b^dag (2^n x 2^n), the
   /// parameter gradient is the adjoint sweep of a 2^n-state batch (outputs U W, cotangents the
   /// identity), so the sweep costs 2^n states instead of B. lam becomes U^dag lam.
-  void adjoint_dense(const DenseUnitary& u, const StateBatch& psi_in, StateBatch& lam,
-                     std::span<double> grad) const;
+  template <typename Real>
+  void adjoint_dense(const BasicDenseUnitary<Real>& u, const BasicStateBatch<Real>& psi_in,
+                     BasicStateBatch<Real>& lam, std::span<double> grad) const;
 
  private:
   std::vector<CompiledGate> gates_;

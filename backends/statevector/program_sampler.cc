@@ -96,7 +96,7 @@ class BranchSampler {
     const double by_gate = branches * gates * dim;
     const double dense_cost = branches * dim * dim / 4.0 + static_cast<double>(dim) * gates * dim;
     if (n_ <= 12 && dense_cost < by_gate) {
-      if (!dense_[seg]) dense_[seg] = blocks_[seg].unitary(n_);
+      if (!dense_[seg]) dense_[seg] = blocks_[seg].unitary<double>(n_);
       for (StateBatch& chunk : br.chunks) CompiledBlock::apply_dense(*dense_[seg], chunk);
       return;
     }

@@ -34,26 +34,31 @@ size_t outcome_offset(const std::vector<int>& qubits, size_t outcome) {
 }
 
 /// out[b][m] = in[b][map[m] | offset[b]] * scale[b].
-StateBatch gather(const StateBatch& in, int out_qubits, const std::vector<size_t>& map,
-                  const Branches& offset, const std::vector<double>& scale) {
-  StateBatch out(out_qubits, in.batch_size(), in.layout());
+template <typename Real>
+BasicStateBatch<Real> gather(const BasicStateBatch<Real>& in, int out_qubits,
+                             const std::vector<size_t>& map, const Branches& offset,
+                             const std::vector<double>& scale) {
+  BasicStateBatch<Real> out(out_qubits, in.batch_size(), in.layout());
   for_each_in_storage_order(out, map.size(), [&](int b, size_t m) {
-    out.set_amp(b, m, in.amp(b, map[m] | offset[b]) * scale[b]);
+    out.set_amp(b, m, in.amp(b, map[m] | offset[b]) * static_cast<Real>(scale[b]));
   });
   return out;
 }
 
 /// The adjoint of gather: in-shaped, zero outside the gathered entries.
-StateBatch scatter(const StateBatch& out, int in_qubits, const std::vector<size_t>& map,
-                   const Branches& offset, const std::vector<double>& scale) {
-  StateBatch in(in_qubits, out.batch_size(), out.layout());
+template <typename Real>
+BasicStateBatch<Real> scatter(const BasicStateBatch<Real>& out, int in_qubits,
+                              const std::vector<size_t>& map, const Branches& offset,
+                              const std::vector<double>& scale) {
+  BasicStateBatch<Real> in(in_qubits, out.batch_size(), out.layout());
   for_each_in_storage_order(out, map.size(), [&](int b, size_t m) {
-    in.set_amp(b, map[m] | offset[b], out.amp(b, m) * scale[b]);
+    in.set_amp(b, map[m] | offset[b], out.amp(b, m) * static_cast<Real>(scale[b]));
   });
   return in;
 }
 
-std::vector<double> norms_or_throw(const StateBatch& s, const char* stage, int first) {
+template <typename Real>
+std::vector<double> norms_or_throw(const BasicStateBatch<Real>& s, const char* stage, int first) {
   auto n = s.squared_norms();
   for (int b = 0; b < s.batch_size(); ++b) {
     if (!(n[b] > 1e-300)) {
@@ -67,15 +72,18 @@ std::vector<double> norms_or_throw(const StateBatch& s, const char* stage, int f
 }
 
 /// Backward of x -> x / |x| given the output y and the norms r: g_in = (g - y Re<g, y>) / r.
-StateBatch normalise_backward(const StateBatch& y, const StateBatch& g,
-                              const std::vector<double>& r) {
-  StateBatch gin(y.num_qubits(), y.batch_size(), y.layout());
+template <typename Real>
+BasicStateBatch<Real> normalise_backward(const BasicStateBatch<Real>& y,
+                                         const BasicStateBatch<Real>& g,
+                                         const std::vector<double>& r) {
+  BasicStateBatch<Real> gin(y.num_qubits(), y.batch_size(), y.layout());
   std::vector<double> proj(y.batch_size(), 0.0);
   for_each_in_storage_order(y, y.dim(), [&](int b, size_t i) {
     proj[b] += (std::conj(g.amp(b, i)) * y.amp(b, i)).real();
   });
   for_each_in_storage_order(y, y.dim(), [&](int b, size_t i) {
-    gin.set_amp(b, i, (g.amp(b, i) - proj[b] * y.amp(b, i)) / r[b]);
+    gin.set_amp(b, i,
+                (g.amp(b, i) - static_cast<Real>(proj[b]) * y.amp(b, i)) / static_cast<Real>(r[b]));
   });
   return gin;
 }
@@ -107,15 +115,18 @@ std::vector<int> top_qubits(int total, int count) {
 
 }  // namespace
 
-StateBatch stage_forward(const Stage& stage, size_t stage_index, const StateBatch& in,
-                         const EvolveContext& ctx, int first, Branches& branches) {
+template <typename Real>
+BasicStateBatch<Real> stage_forward(const Stage& stage, size_t stage_index,
+                                    const BasicStateBatch<Real>& in, const EvolveContext& ctx,
+                                    int first, Branches& branches) {
+  using Batch = BasicStateBatch<Real>;
   const int n = in.num_qubits();
   const int batch = in.batch_size();
   branches.assign(batch, 0);
   const std::vector<double> ones(batch, 1.0);
   return std::visit(
       Overloaded{
-          [&](const UnitaryBlock&) -> StateBatch {
+          [&](const UnitaryBlock&) -> Batch {
             throw std::logic_error("unitary blocks run in the backend, not stage_forward");
           },
           [&](const AppendAncilla& s) {
@@ -141,7 +152,7 @@ StateBatch stage_forward(const Stage& stage, size_t stage_index, const StateBatc
             for_each_in_storage_order(in, in.dim(), [&](int b, size_t i) {
               size_t v = 0;
               for (size_t k = 0; k < s.qubits.size(); ++k) v |= ((i >> s.qubits[k]) & 1) << k;
-              prob[b * outcomes + v] += std::norm(in.amp(b, i));
+              prob[b * outcomes + v] += std::norm(std::complex<double>(in.amp(b, i)));
             });
             for (int b = 0; b < batch; ++b) {
               const double* p = &prob[b * outcomes];
@@ -164,10 +175,11 @@ StateBatch stage_forward(const Stage& stage, size_t stage_index, const StateBatc
             return gather(in, n, kept_index_map(n, {}), branches, inverse(r));
           },
           [&](const ComplexLeakyReLU& s) {
-            StateBatch out = in;
+            Batch out = in;
+            const auto slope = static_cast<Real>(s.slope);
             for (size_t k = 0; k < out.size(); ++k) {
-              if (out.re()[k] <= 0.0) out.re()[k] *= s.slope;
-              if (out.im()[k] <= 0.0) out.im()[k] *= s.slope;
+              if (out.re()[k] <= 0) out.re()[k] *= slope;
+              if (out.im()[k] <= 0) out.im()[k] *= slope;
             }
             return out;
           },
@@ -187,14 +199,17 @@ StateBatch stage_forward(const Stage& stage, size_t stage_index, const StateBatc
       stage);
 }
 
-StateBatch stage_backward(const Stage& stage, const StateBatch& in, const StateBatch& out,
-                          const StateBatch& g, const EvolveContext&, int first,
-                          const Branches& branches) {
+template <typename Real>
+BasicStateBatch<Real> stage_backward(const Stage& stage, const BasicStateBatch<Real>& in,
+                                     const BasicStateBatch<Real>& out,
+                                     const BasicStateBatch<Real>& g, const EvolveContext&,
+                                     int first, const Branches& branches) {
+  using Batch = BasicStateBatch<Real>;
   const int n = in.num_qubits();
   const std::vector<double> ones(in.batch_size(), 1.0);
   return std::visit(
       Overloaded{
-          [&](const UnitaryBlock&) -> StateBatch {
+          [&](const UnitaryBlock&) -> Batch {
             throw std::logic_error("unitary blocks run in the backend, not stage_backward");
           },
           [&](const AppendAncilla& s) {
@@ -216,10 +231,11 @@ StateBatch stage_backward(const Stage& stage, const StateBatch& in, const StateB
             return normalise_backward(out, g, norms_or_throw(in, "normalise", first));
           },
           [&](const ComplexLeakyReLU& s) {
-            StateBatch gin = g;
+            Batch gin = g;
+            const auto slope = static_cast<Real>(s.slope);
             for (size_t k = 0; k < gin.size(); ++k) {
-              if (in.re()[k] <= 0.0) gin.re()[k] *= s.slope;
-              if (in.im()[k] <= 0.0) gin.im()[k] *= s.slope;
+              if (in.re()[k] <= 0) gin.re()[k] *= slope;
+              if (in.im()[k] <= 0) gin.im()[k] *= slope;
             }
             return gin;
           },
@@ -235,5 +251,15 @@ StateBatch stage_backward(const Stage& stage, const StateBatch& in, const StateB
       },
       stage);
 }
+
+#define QDM_STAGES(Real)                                                                           \
+  template BasicStateBatch<Real> stage_forward(const Stage&, size_t, const BasicStateBatch<Real>&, \
+                                               const EvolveContext&, int, Branches&);              \
+  template BasicStateBatch<Real> stage_backward(                                                   \
+      const Stage&, const BasicStateBatch<Real>&, const BasicStateBatch<Real>&,                    \
+      const BasicStateBatch<Real>&, const EvolveContext&, int, const Branches&);
+QDM_STAGES(double)
+QDM_STAGES(float)
+#undef QDM_STAGES
 
 }  // namespace qdm::sv

@@ -13,13 +13,19 @@ namespace qdm::sv {
 /// offset that SampleMeasure drew (0 for every other stage).
 using Branches = std::vector<size_t>;
 
-/// Forward of a non-unitary stage on states [first, first + B) of the call.
-StateBatch stage_forward(const Stage& stage, size_t stage_index, const StateBatch& in,
-                         const EvolveContext& context, int first, Branches& branches);
+/// Forward of a non-unitary stage on states [first, first + B) of the call (Real: double or
+/// float; norms and probabilities are summed in double).
+template <typename Real>
+BasicStateBatch<Real> stage_forward(const Stage& stage, size_t stage_index,
+                                    const BasicStateBatch<Real>& in, const EvolveContext& context,
+                                    int first, Branches& branches);
 
 /// Cotangent at the stage's input from the cotangent at its output.
-StateBatch stage_backward(const Stage& stage, const StateBatch& in, const StateBatch& out,
-                          const StateBatch& out_cotangent, const EvolveContext& context, int first,
-                          const Branches& branches);
+template <typename Real>
+BasicStateBatch<Real> stage_backward(const Stage& stage, const BasicStateBatch<Real>& in,
+                                     const BasicStateBatch<Real>& out,
+                                     const BasicStateBatch<Real>& out_cotangent,
+                                     const EvolveContext& context, int first,
+                                     const Branches& branches);
 
 }  // namespace qdm::sv

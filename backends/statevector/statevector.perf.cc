@@ -55,13 +55,17 @@ double block_flops(const Pipeline& p, int batch, bool gradient) {
 
 void run(benchmark::State& state, int which, bool gradient, BatchLayout layout,
          size_t chunk_bytes = BackendOptions{}.chunk_bytes,
-         BackendOptions::Fusion fusion = BackendOptions::Fusion::Never) {
+         BackendOptions::Fusion fusion = BackendOptions::Fusion::Never,
+         BackendOptions::Precision precision = BackendOptions::Precision::Double) {
   const int batch = static_cast<int>(state.range(0));
   const int threads =
       state.range(1) == 0 ? omp_get_max_threads() : static_cast<int>(state.range(1));
   const Pipeline& p = model(which).pipeline;
-  StatevectorBackend sv(
-      {.threads = threads, .layout = layout, .chunk_bytes = chunk_bytes, .fusion = fusion});
+  StatevectorBackend sv({.threads = threads,
+                         .layout = layout,
+                         .chunk_bytes = chunk_bytes,
+                         .fusion = fusion,
+                         .precision = precision});
   Rng rng(1);
   std::vector<double> params(p.num_params());
   for (auto& x : params) x = 2 * M_PI * rng.uniform();
@@ -115,6 +119,20 @@ void register_all() {
           ->Unit(benchmark::kMillisecond)
           ->UseRealTime();
     }
+    // backend.precision: complex128 against complex64 as training runs them (fusion Auto), side
+    // by side; bits 64 or 32 per real number.
+    const std::string precision = std::string(model(which).name) + "/forward+gradient/precision";
+    benchmark::RegisterBenchmark(precision.c_str(),
+                                 [=](benchmark::State& s) {
+                                   run(s, which, true, BatchLayout::BatchInner,
+                                       BackendOptions{}.chunk_bytes, BackendOptions::Fusion::Auto,
+                                       s.range(2) == 32 ? BackendOptions::Precision::Single
+                                                        : BackendOptions::Precision::Double);
+                                 })
+        ->ArgNames({"batch", "threads", "bits"})
+        ->ArgsProduct({{64, 1024}, {1, 0}, {64, 32}})
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
     // The chunk size that keeps a sweep in cache: batch 1024, one thread, chunk cap in KiB.
     const std::string name = std::string(model(which).name) + "/forward+gradient/chunk-sweep";
     benchmark::RegisterBenchmark(name.c_str(),

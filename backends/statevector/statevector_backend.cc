@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <exception>
 #include <optional>
+#include <type_traits>
 
 #include "backends/statevector/compiled_block.h"
 #include "backends/statevector/program_sampler.h"
@@ -18,16 +19,18 @@ namespace {
 
 /// What one chunk of the batch keeps for backward: states[k] enters stage k, states.back() is
 /// the output; branches[k] are stage k's per-state outcome offsets.
+template <typename Real>
 struct ChunkTape {
   int first = 0;
-  std::vector<StateBatch> states;
+  std::vector<BasicStateBatch<Real>> states;
   std::vector<sv::Branches> branches;
 };
 
+template <typename Real>
 struct SvTape final : Tape {
   EvolveContext context;
   std::vector<bool> fused;  ///< the forward pass's fusion plan, reused by backward
-  std::vector<ChunkTape> chunks;
+  std::vector<ChunkTape<Real>> chunks;
 };
 
 /// Largest number of qubits any stage of the pipeline holds.
@@ -40,9 +43,10 @@ int widest(const Pipeline& p) {
 /// Splits [0, batch) into contiguous chunks: at least one per thread, and small enough that a
 /// chunk's widest state batch (planar re + im) stays within `cache_bytes`, since every gate is a
 /// pass over the whole chunk and a chunk that spills the cache makes each pass memory-bound.
-std::vector<std::pair<int, int>> split(int batch, int threads, int qubits, size_t cache_bytes) {
+std::vector<std::pair<int, int>> split(int batch, int threads, int qubits, size_t cache_bytes,
+                                       size_t real_bytes) {
   constexpr int kMinChunk = 8;
-  const size_t state_bytes = (size_t{1} << qubits) * 2 * sizeof(double);
+  const size_t state_bytes = (size_t{1} << qubits) * 2 * real_bytes;
   const int per_cache = static_cast<int>(std::max<size_t>(kMinChunk, cache_bytes / state_bytes));
   const int by_cache = (batch + per_cache - 1) / per_cache;
   const int count = std::max({1, std::min(threads, batch / kMinChunk), by_cache});
@@ -56,12 +60,13 @@ std::vector<std::pair<int, int>> split(int batch, int threads, int qubits, size_
 }
 
 /// Dense unitaries of the blocks the plan fuses (empty elsewhere), built once per call.
-std::vector<sv::DenseUnitary> dense_unitaries(
+template <typename Real>
+std::vector<sv::BasicDenseUnitary<Real>> dense_unitaries(
     const Pipeline& p, const std::vector<std::optional<sv::CompiledBlock>>& blocks,
     const std::vector<bool>& fused) {
-  std::vector<sv::DenseUnitary> u(blocks.size());
+  std::vector<sv::BasicDenseUnitary<Real>> u(blocks.size());
   for (size_t k = 0; k < blocks.size(); ++k) {
-    if (fused[k]) u[k] = blocks[k]->unitary(p.qubits_before(k));
+    if (fused[k]) u[k] = blocks[k]->template unitary<Real>(p.qubits_before(k));
   }
   return u;
 }
@@ -98,7 +103,8 @@ StatevectorBackend::StatevectorBackend(const BackendOptions& options)
       threads_(options.threads > 0 ? options.threads : omp_get_max_threads()),
       layout_(options.layout),
       cache_bytes_(options.chunk_bytes),
-      fusion_(options.fusion) {
+      fusion_(options.fusion),
+      precision_(options.precision) {
   require_in_range("thread count", threads_, 1, 4096);
 }
 
@@ -124,16 +130,35 @@ ForwardResult StatevectorBackend::forward_impl(const Pipeline& pipeline,
                                                std::span<const double> params,
                                                const StateBatch& input,
                                                const EvolveContext& context, bool keep_tape) const {
+  return precision_ == BackendOptions::Precision::Single
+             ? forward_in<float>(pipeline, params, input, context, keep_tape)
+             : forward_in<double>(pipeline, params, input, context, keep_tape);
+}
+
+GradientResult StatevectorBackend::backward_impl(const Pipeline& pipeline,
+                                                 std::span<const double> params, const Tape& tape,
+                                                 const StateBatch& output_cotangent) const {
+  return precision_ == BackendOptions::Precision::Single
+             ? backward_in<float>(pipeline, params, tape, output_cotangent)
+             : backward_in<double>(pipeline, params, tape, output_cotangent);
+}
+
+template <typename Real>
+ForwardResult StatevectorBackend::forward_in(const Pipeline& pipeline,
+                                             std::span<const double> params,
+                                             const StateBatch& input, const EvolveContext& context,
+                                             bool keep_tape) const {
+  using Batch = BasicStateBatch<Real>;
   const auto blocks = compile_blocks(pipeline, params);
   const int per_thread = input.batch_size() / threads_;
   const auto fused = fusion_plan(pipeline, per_thread);
-  const auto dense = dense_unitaries(pipeline, blocks, fused);
+  const auto dense = dense_unitaries<Real>(pipeline, blocks, fused);
   // Fused blocks are matrix products, which block for the cache themselves: one chunk a thread.
   const bool any_fused = std::find(fused.begin(), fused.end(), true) != fused.end();
-  const auto chunks =
-      split(input.batch_size(), threads_, widest(pipeline), any_fused ? SIZE_MAX : cache_bytes_);
-  std::vector<StateBatch> outputs(chunks.size());
-  auto tape = std::make_unique<SvTape>();
+  const auto chunks = split(input.batch_size(), threads_, widest(pipeline),
+                            any_fused ? SIZE_MAX : cache_bytes_, sizeof(Real));
+  std::vector<Batch> outputs(chunks.size());
+  auto tape = std::make_unique<SvTape<Real>>();
   tape->context = context;
   tape->fused = fused;
   tape->chunks.resize(chunks.size());
@@ -141,8 +166,15 @@ ForwardResult StatevectorBackend::forward_impl(const Pipeline& pipeline,
 
   parallel_for(chunks.size(), threads_, [&](size_t c) {
     const auto [first, count] = chunks[c];
-    StateBatch x = input.slice(first, count).with_layout(layout_);
-    ChunkTape& ct = tape->chunks[c];
+    Batch x = [&] {
+      StateBatch slice = input.slice(first, count).with_layout(layout_);
+      if constexpr (std::is_same_v<Real, double>) {
+        return slice;
+      } else {
+        return slice.template cast<Real>();
+      }
+    }();
+    ChunkTape<Real>& ct = tape->chunks[c];
     ct.first = first;
     if (keep_tape) ct.branches.resize(num_stages);
     sv::Branches scratch;
@@ -161,16 +193,34 @@ ForwardResult StatevectorBackend::forward_impl(const Pipeline& pipeline,
     outputs[c] = std::move(x);
   });
 
-  StateBatch out = concatenate(outputs);
+  StateBatch out = [&] {
+    if constexpr (std::is_same_v<Real, double>) {
+      return concatenate(outputs);
+    } else {
+      StateBatch cast = concatenate(outputs).template cast<double>();
+      // A pipeline whose output is normalised promises unit norms, which float keeps only to
+      // ~1e-7: rescale in double, so the next step of a chain (and its input check) sees norm 1.
+      if (pipeline.output_normalised()) {
+        const auto norms = cast.squared_norms();
+        for_each_in_storage_order(cast, cast.dim(), [&](int b, size_t i) {
+          if (norms[b] > 0) cast.set_amp(b, i, cast.amp(b, i) / std::sqrt(norms[b]));
+        });
+      }
+      return cast;
+    }
+  }();
   if (out.layout() != input.layout()) out = out.with_layout(input.layout());
   return {std::move(out), keep_tape ? std::move(tape) : nullptr};
 }
 
-GradientResult StatevectorBackend::backward_impl(const Pipeline& pipeline,
-                                                 std::span<const double> params, const Tape& tape,
-                                                 const StateBatch& output_cotangent) const {
-  const auto* sv_tape = dynamic_cast<const SvTape*>(&tape);
-  require(sv_tape != nullptr, "backward() needs a tape from this backend's forward()");
+template <typename Real>
+GradientResult StatevectorBackend::backward_in(const Pipeline& pipeline,
+                                               std::span<const double> params, const Tape& tape,
+                                               const StateBatch& output_cotangent) const {
+  using Batch = BasicStateBatch<Real>;
+  const auto* sv_tape = dynamic_cast<const SvTape<Real>*>(&tape);
+  require(sv_tape != nullptr,
+          "backward() needs a tape from this backend's forward() in the same precision");
   int total = 0;
   for (const auto& ct : sv_tape->chunks) total += ct.states.back().batch_size();
   require(output_cotangent.batch_size() == total,
@@ -178,20 +228,27 @@ GradientResult StatevectorBackend::backward_impl(const Pipeline& pipeline,
           total);
   const auto blocks = compile_blocks(pipeline, params);
   const auto& fused = sv_tape->fused;
-  const auto dense = dense_unitaries(pipeline, blocks, fused);
+  const auto dense = dense_unitaries<Real>(pipeline, blocks, fused);
   const size_t num_chunks = sv_tape->chunks.size();
   std::vector<std::vector<double>> grads(num_chunks, std::vector<double>(params.size(), 0.0));
-  std::vector<StateBatch> input_grads(num_chunks);
+  std::vector<Batch> input_grads(num_chunks);
 
   parallel_for(num_chunks, threads_, [&](size_t c) {
-    const ChunkTape& ct = sv_tape->chunks[c];
+    const ChunkTape<Real>& ct = sv_tape->chunks[c];
     const int count = ct.states.back().batch_size();
-    StateBatch g = output_cotangent.slice(ct.first, count).with_layout(layout_);
+    Batch g = [&] {
+      StateBatch slice = output_cotangent.slice(ct.first, count).with_layout(layout_);
+      if constexpr (std::is_same_v<Real, double>) {
+        return slice;
+      } else {
+        return slice.template cast<Real>();
+      }
+    }();
     for (size_t k = pipeline.stages().size(); k-- > 0;) {
       if (fused[k]) {
         blocks[k]->adjoint_dense(dense[k], ct.states[k], g, grads[c]);
       } else if (blocks[k]) {
-        StateBatch psi = ct.states[k + 1];
+        Batch psi = ct.states[k + 1];
         blocks[k]->adjoint(sv::view(psi), sv::view(g), grads[c]);
       } else {
         g = sv::stage_backward(pipeline.stages()[k], ct.states[k], ct.states[k + 1], g,
@@ -201,7 +258,12 @@ GradientResult StatevectorBackend::backward_impl(const Pipeline& pipeline,
     input_grads[c] = std::move(g);
   });
 
-  GradientResult r{std::vector<double>(params.size(), 0.0), concatenate(input_grads)};
+  GradientResult r{std::vector<double>(params.size(), 0.0), {}};
+  if constexpr (std::is_same_v<Real, double>) {
+    r.input = concatenate(input_grads);
+  } else {
+    r.input = concatenate(input_grads).template cast<double>();
+  }
   for (const auto& g : grads) {
     for (size_t i = 0; i < g.size(); ++i) r.params[i] += g[i];
   }

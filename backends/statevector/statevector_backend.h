@@ -10,6 +10,7 @@ class StatevectorBackend final : public Backend {
   explicit StatevectorBackend(const BackendOptions& options = {});
 
   int threads() const { return threads_; }
+  BackendOptions::Precision precision() const { return precision_; }
 
  protected:
   ForwardResult forward_impl(const Pipeline& pipeline, std::span<const double> params,
@@ -28,9 +29,18 @@ class StatevectorBackend final : public Backend {
   BatchLayout layout_;
   size_t cache_bytes_;
   BackendOptions::Fusion fusion_;
+  BackendOptions::Precision precision_;
 
   /// Which unitary blocks run fused for a batch of `batch` states.
   std::vector<bool> fusion_plan(const Pipeline& pipeline, int batch) const;
+  /// forward_impl and backward_impl in arithmetic Real.
+  template <typename Real>
+  ForwardResult forward_in(const Pipeline& pipeline, std::span<const double> params,
+                           const StateBatch& input, const EvolveContext& context,
+                           bool keep_tape) const;
+  template <typename Real>
+  GradientResult backward_in(const Pipeline& pipeline, std::span<const double> params,
+                             const Tape& tape, const StateBatch& output_cotangent) const;
 };
 
 }  // namespace qdm
