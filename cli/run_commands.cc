@@ -252,11 +252,14 @@ Config sampling_config(const RunFile& run, const Experiment& experiment,
   config.apply_ini(run.attribute("config"), "the run file's config");
   if (!qpu_config.empty()) apply_qpu_config(config, qpu_config);
   for (const std::string& s : sets) {
-    // The model is the trained one; only the noise it is sampled under and where it runs may
-    // change.
-    require(s.rfind("noise.", 0) == 0 || is_qpu_key(s.substr(0, s.find('='))),
-            "--set {}: only noise.*, qpu.*, ionq.* and ibm.* keys can change at sampling time (the "
-            "rest describe the trained model)",
+    // The model is the trained one; only the noise it is sampled under and where and how it
+    // runs may change.
+    const std::string key = s.substr(0, s.find('='));
+    require(s.rfind("noise.", 0) == 0 || is_qpu_key(key) || key == "backend.precision" ||
+                key == "backend.trajectories",
+            "--set {}: only noise.*, qpu.*, ionq.*, ibm.*, backend.precision and "
+            "backend.trajectories can change at sampling time (the rest describe the trained "
+            "model)",
             s);
     config.set_assignment(s);
   }

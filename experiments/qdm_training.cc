@@ -86,9 +86,9 @@ void add_qdm_keys(ConfigSchema& s, const QdmDefaults& d) {
   s.text("backend.name", "statevector", "backend that trains and samples (qdm backends)");
   s.integer("backend.threads", 0, 0, 4096, "worker threads; 0 uses all cores");
   s.choice("backend.precision", "double", {"double", "single"},
-           "statevector backend: arithmetic of training and exact sampling, complex128 or "
-           "complex64 (as the PyTorch references; docs/performance.md measures both); other "
-           "backends compute in double");
+           "statevector and trajectories backends: arithmetic of training and sampling, "
+           "complex128 or complex64 (as the PyTorch references; docs/performance.md measures "
+           "both); the density-matrix backend computes in double");
   s.integer("backend.trajectories", 16, 1, 4096,
             "trajectories backend: trajectories per sample, resampled by weight at each "
             "post-selection (docs/architecture.md)");

@@ -121,4 +121,11 @@ StateBatch32 concatenate(std::span<const StateBatch32> parts) { return concatena
 template class BasicStateBatch<double>;
 template class BasicStateBatch<float>;
 
+void renormalise(StateBatch& s) {
+  const auto norms = s.squared_norms();
+  for_each_in_storage_order(s, s.dim(), [&](int b, size_t i) {
+    if (norms[b] > 0) s.set_amp(b, i, s.amp(b, i) / std::sqrt(norms[b]));
+  });
+}
+
 }  // namespace qdm

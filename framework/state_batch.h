@@ -107,6 +107,9 @@ void for_each_in_storage_order(const BasicStateBatch<Real>& s, size_t dim, F&& f
   }
 }
 
+/// Rescales every state of non-zero norm to norm 1 (computed in double).
+void renormalise(StateBatch& s);
+
 /// Concatenates batches of equal qubit count and layout, in order.
 StateBatch concatenate(std::span<const StateBatch> parts);
 StateBatch32 concatenate(std::span<const StateBatch32> parts);

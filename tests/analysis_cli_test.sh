@@ -110,7 +110,7 @@ expect_error "noise sweep of an unknown key" "has no such key" "$qdm" analyze "$
   --noise noise.bogus=0.1 --no-png
 expect_error "noise strength out of range" "noise.depolarizing = '2'" "$qdm" analyze "$tmp/runs/pixel.h5" \
   --noise noise.depolarizing=0,2 --no-png
-expect_error "sampling may change only noise and QPU keys" "only noise.*, qpu.*, ionq.* and ibm.* keys" "$qdm" sample --run \
+expect_error "sampling may change only noise and QPU keys" "only noise.*, qpu.*, ionq.*, ibm.*, backend.precision and backend.trajectories can change" "$qdm" sample --run \
   "$tmp/runs/pixel.h5" --set train.lr=0.1
 expect_error "analysis noise needs new samples" "use --count N" "$qdm" analyze "$tmp/runs/pixel.h5" \
   --set noise.depolarizing=0.1 --no-png --no-store

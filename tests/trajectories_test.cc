@@ -5,6 +5,7 @@
 // distribution; the same trajectories for the same seed at any thread count. Seeds stated.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 
 #include "backends/backend.h"
@@ -32,12 +33,17 @@ const std::vector<NoiseCase>& noise_cases() {
   return cases;
 }
 
+using Precision = BackendOptions::Precision;
+constexpr std::array kPrecisions = {Precision::Double, Precision::Single};
+const char* bits(Precision p) { return p == Precision::Single ? "complex64" : "complex128"; }
+
 std::unique_ptr<Backend> trajectories(const dm::NoiseModel& noise, int threads = 2,
-                                      int per_sample = 1) {
+                                      int per_sample = 1, Precision precision = Precision::Double) {
   BackendOptions o;
   o.noise = noise;
   o.threads = threads;
   o.trajectories = per_sample;
+  o.precision = precision;
   return make_backend("trajectories", o);
 }
 
@@ -58,15 +64,20 @@ std::map<uint64_t, double> exact_shots(const dm::DensityMatrix& rho, double read
   return out;
 }
 
+// In both precisions (backend.precision): float rounding (~1e-7) is far below the 5 sd of
+// 40000 shots (~1e-2 relative), so single must pass the same test.
 TEST(Trajectories, ShotsOfRandomCircuitsMatchTheDensityMatrixForEveryChannel) {
-  Rng rng(211);  // seed
-  for (const NoiseCase& c : noise_cases()) {
-    for (int trial = 0; trial < 2; ++trial) {
-      const Circuit circuit = testing::random_circuit(rng, 4, 30);
-      const auto params = testing::random_params(rng, circuit.num_params());
-      const dm::DensityMatrix rho = dm::simulate(circuit, params, c.noise, dm::DensityMatrix(4));
-      testing::expect_within_5sd(trajectories(c.noise)->sample(circuit, params, 40000, 5 + trial),
-                                 exact_shots(rho, c.noise.readout_error), c.name);
+  for (Precision precision : kPrecisions) {
+    Rng rng(211);  // seed
+    for (const NoiseCase& c : noise_cases()) {
+      for (int trial = 0; trial < 2; ++trial) {
+        const Circuit circuit = testing::random_circuit(rng, 4, 30);
+        const auto params = testing::random_params(rng, circuit.num_params());
+        const dm::DensityMatrix rho = dm::simulate(circuit, params, c.noise, dm::DensityMatrix(4));
+        testing::expect_within_5sd(
+            trajectories(c.noise, 2, 1, precision)->sample(circuit, params, 40000, 5 + trial),
+            exact_shots(rho, c.noise.readout_error), std::string(c.name) + ", " + bits(precision));
+      }
     }
   }
 }
@@ -122,11 +133,15 @@ TEST(Trajectories, PipelinesWithPostSelectionMatchTheDensityMatrixPerBasisState)
         dm::run_pipeline(p, params, dm::DensityMatrix::pure(psi), c.noise, context, 0)
             .probabilities();
     // 32 particles per sample carry the post-selections (docs/performance.md: the bias of one).
-    const StateBatch out =
-        trajectories(c.noise, 2, 32)
-            ->forward(p, params, testing::to_batch(std::vector(m, psi), 3), context)
-            .output;
-    expect_means_within_5se(out, exact, c.name);
+    for (Precision precision : kPrecisions) {
+      const StateBatch out =
+          trajectories(c.noise, 2, 32, precision)
+              ->forward(p, params, testing::to_batch(std::vector(m, psi), 3), context)
+              .output;
+      expect_means_within_5se(out, exact, std::string(c.name) + ", " + bits(precision));
+      // Outputs end normalised: float's rounding is rescaled away in double.
+      for (double n : out.squared_norms()) ASSERT_NEAR(n, 1.0, 1e-12) << bits(precision);
+    }
   }
 }
 

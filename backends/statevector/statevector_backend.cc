@@ -200,12 +200,7 @@ ForwardResult StatevectorBackend::forward_in(const Pipeline& pipeline,
       StateBatch cast = concatenate(outputs).template cast<double>();
       // A pipeline whose output is normalised promises unit norms, which float keeps only to
       // ~1e-7: rescale in double, so the next step of a chain (and its input check) sees norm 1.
-      if (pipeline.output_normalised()) {
-        const auto norms = cast.squared_norms();
-        for_each_in_storage_order(cast, cast.dim(), [&](int b, size_t i) {
-          if (norms[b] > 0) cast.set_amp(b, i, cast.amp(b, i) / std::sqrt(norms[b]));
-        });
-      }
+      if (pipeline.output_normalised()) renormalise(cast);
       return cast;
     }
   }();

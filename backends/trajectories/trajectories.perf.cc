@@ -34,6 +34,8 @@ void pixel_trajectories(benchmark::State& state, int data_qubits) {
   BackendOptions options;
   options.threads = threads;
   options.trajectories = static_cast<int>(state.range(2));
+  options.precision =
+      state.range(3) == 32 ? BackendOptions::Precision::Single : BackendOptions::Precision::Double;
   options.noise.depolarizing = 1e-3;
   options.noise.depolarizing_2q = 1e-2;
   const auto backend = make_backend("trajectories", options);
@@ -133,14 +135,14 @@ const bool registered = [] {
       ->UseRealTime();
   benchmark::RegisterBenchmark("pixel-8q-150/trajectories/depolarizing",
                                [](benchmark::State& s) { pixel_trajectories(s, 8); })
-      ->ArgNames({"batch", "threads", "per_sample"})
-      ->ArgsProduct({{256}, {1, 0}, {1, 16}})
+      ->ArgNames({"batch", "threads", "per_sample", "bits"})
+      ->ArgsProduct({{256}, {1, 0}, {1, 16}, {64, 32}})
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
   benchmark::RegisterBenchmark("pixel-19q/trajectories/depolarizing",
                                [](benchmark::State& s) { pixel_trajectories(s, 19); })
-      ->ArgNames({"batch", "threads", "per_sample"})
-      ->Args({2, 0, 1})
+      ->ArgNames({"batch", "threads", "per_sample", "bits"})
+      ->ArgsProduct({{2}, {0}, {1}, {64, 32}})
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
   return true;

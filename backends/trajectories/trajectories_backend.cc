@@ -39,19 +39,20 @@ std::vector<std::pair<int, int>> split(int total, int per_chunk, int threads) {
   return chunks;
 }
 
-int states_per_chunk(int qubits, int group) {
-  const size_t state_bytes = (size_t{1} << qubits) * 2 * sizeof(double);
+int states_per_chunk(int qubits, int group, size_t real_bytes) {
+  const size_t state_bytes = (size_t{1} << qubits) * 2 * real_bytes;
   return static_cast<int>(std::max<size_t>(1, kChunkBytes / (state_bytes * group)));
 }
 
 /// Sequential importance resampling before a renormalisation: within each group of `per` states
 /// (one sample's particles), `per` systematic draws by squared norm, copied in place. Groups whose
 /// weights are all equal (nothing was post-selected) stay as they are.
-void resample(StateBatch& x, int per, std::span<const uint64_t> group_ids, uint64_t seed,
+template <typename Real>
+void resample(BasicStateBatch<Real>& x, int per, std::span<const uint64_t> group_ids, uint64_t seed,
               uint64_t stream, uint64_t key) {
   const std::vector<double> w = x.squared_norms();
   const size_t dim = x.dim();
-  std::vector<double> re(per * dim), im(per * dim);
+  std::vector<Real> re(per * dim), im(per * dim);
   for (size_t g = 0; g < group_ids.size(); ++g) {
     const auto first = w.begin() + static_cast<std::ptrdiff_t>(g * per);
     const double total = std::accumulate(first, first + per, 0.0);
@@ -102,12 +103,17 @@ std::vector<CompiledInstruction> compile_program(const Program& program) {
 }
 
 /// The basis state `u` selects by the Born rule of one state.
-uint64_t draw_basis_state(sv::StateView psi, double u) {
+template <typename Real>
+uint64_t draw_basis_state(sv::BasicStateView<Real> psi, double u) {
+  const auto p = [&](size_t i) {
+    const double re = psi.re[i], im = psi.im[i];
+    return re * re + im * im;
+  };
   double total = 0;
-  for (size_t i = 0; i < psi.dim; ++i) total += psi.re[i] * psi.re[i] + psi.im[i] * psi.im[i];
+  for (size_t i = 0; i < psi.dim; ++i) total += p(i);
   double x = u * total;
   for (size_t i = 0; i + 1 < psi.dim; ++i) {
-    x -= psi.re[i] * psi.re[i] + psi.im[i] * psi.im[i];
+    x -= p(i);
     if (x < 0) return i;
   }
   return psi.dim - 1;
@@ -130,7 +136,8 @@ TrajectoriesBackend::TrajectoriesBackend(const BackendOptions& options)
               }),
       noise_(options.noise),
       threads_(options.threads > 0 ? options.threads : omp_get_max_threads()),
-      particles_(options.trajectories) {
+      particles_(options.trajectories),
+      precision_(options.precision) {
   require_in_range("thread count", threads_, 1, 4096);
   require_in_range("trajectories per sample (backend.trajectories)", particles_, 1, 4096);
   // Every channel is prepared (and checked) once here, so a bad strength fails before any work.
@@ -144,7 +151,8 @@ TrajectoriesBackend::TrajectoriesBackend(const BackendOptions& options)
   dm::require_cptp(dm::bit_flip(noise_.readout_error));
 }
 
-void TrajectoriesBackend::noisy_gate(const sv::CompiledGate& g, StateBatch& x,
+template <typename Real>
+void TrajectoriesBackend::noisy_gate(const sv::CompiledGate& g, BasicStateBatch<Real>& x,
                                      std::span<const uint64_t> ids, uint64_t seed, uint64_t stream,
                                      uint64_t key) const {
   sv::apply_gate(g, sv::view(x));
@@ -154,7 +162,7 @@ void TrajectoriesBackend::noisy_gate(const sv::CompiledGate& g, StateBatch& x,
   const std::array<int, 2> qubits{g.q0, g.q1};
   const std::span<const int> all(qubits.data(), static_cast<size_t>(arity));
   for (int b = 0; b < x.batch_size(); ++b) {
-    const sv::StateView psi = traj::state_view(x, b);
+    const auto psi = traj::state_view(x, b);
     uint64_t slot = 0;
     const auto u = [&] {
       return counter_uniform(seed ^ kNoiseDraws, stream, key * 8 + slot++, ids[b]);
@@ -179,6 +187,17 @@ ForwardResult TrajectoriesBackend::forward_impl(const Pipeline& pipeline,
         "backend trajectories gives no gradients (every pass is a random draw of the noise): "
         "train on statevector, then sample with --backend trajectories");
   }
+  StateBatch out = precision_ == BackendOptions::Precision::Single
+                       ? forward_in<float>(pipeline, params, input, context)
+                       : forward_in<double>(pipeline, params, input, context);
+  return {std::move(out), nullptr};
+}
+
+template <typename Real>
+StateBatch TrajectoriesBackend::forward_in(const Pipeline& pipeline, std::span<const double> params,
+                                           const StateBatch& input,
+                                           const EvolveContext& context) const {
+  using Batch = BasicStateBatch<Real>;
   const auto& stages = pipeline.stages();
   std::vector<std::optional<sv::CompiledBlock>> blocks(stages.size());
   int widest = pipeline.output_qubits();
@@ -197,11 +216,11 @@ ForwardResult TrajectoriesBackend::forward_impl(const Pipeline& pipeline,
       std::fill_n(particles.labels.begin() + b * R, R, context.labels[b]);
     }
   }
-  const auto chunks = split(B, states_per_chunk(widest, R), threads_);
-  std::vector<StateBatch> outputs(chunks.size());
+  const auto chunks = split(B, states_per_chunk(widest, R, sizeof(Real)), threads_);
+  std::vector<Batch> outputs(chunks.size());
   parallel_for(chunks.size(), threads_, [&](size_t c) {
     const auto [first, count] = chunks[c];
-    StateBatch x(input.num_qubits(), count * R, BatchLayout::BatchOuter);
+    Batch x(input.num_qubits(), count * R, BatchLayout::BatchOuter);
     std::vector<uint64_t> ids(static_cast<size_t>(count) * R), samples(count);
     for (int b = 0; b < count; ++b) {
       const std::vector<Complex> state = input.state(first + b);
@@ -225,13 +244,23 @@ ForwardResult TrajectoriesBackend::forward_impl(const Pipeline& pipeline,
       }
       x = sv::stage_forward(stages[k], k, x, particles, first * R, scratch);
     }
-    StateBatch out(x.num_qubits(), count, BatchLayout::BatchOuter);
+    Batch out(x.num_qubits(), count, BatchLayout::BatchOuter);
     for (int b = 0; b < count; ++b) out.set_state(b, x.state(b * R));
     outputs[c] = std::move(out);
   });
-  StateBatch out = concatenate(outputs);
+  StateBatch out = [&] {
+    if constexpr (std::is_same_v<Real, double>) {
+      return concatenate(outputs);
+    } else {
+      StateBatch cast = concatenate(outputs).template cast<double>();
+      // As the statevector backend: a normalised output is rescaled in double, so a chain's next
+      // step sees norm 1 rather than float's 1 +- 1e-7.
+      if (pipeline.output_normalised()) renormalise(cast);
+      return cast;
+    }
+  }();
   if (out.layout() != input.layout()) out = out.with_layout(input.layout());
-  return {std::move(out), nullptr};
+  return out;
 }
 
 GradientResult TrajectoriesBackend::backward_impl(const Pipeline&, std::span<const double>,
@@ -254,6 +283,16 @@ std::vector<uint64_t> TrajectoriesBackend::sample_program_impl(
 std::vector<uint64_t> TrajectoriesBackend::sample_noisy_impl(
     const noise::NoisyProgram& noisy, int shots, uint64_t seed,
     std::span<const std::pair<int, int>> stop_unless) const {
+  return precision_ == BackendOptions::Precision::Single
+             ? sample_noisy_in<float>(noisy, shots, seed, stop_unless)
+             : sample_noisy_in<double>(noisy, shots, seed, stop_unless);
+}
+
+template <typename Real>
+std::vector<uint64_t> TrajectoriesBackend::sample_noisy_in(
+    const noise::NoisyProgram& noisy, int shots, uint64_t seed,
+    std::span<const std::pair<int, int>> stop_unless) const {
+  using Batch = BasicStateBatch<Real>;
   const Program& program = noisy.program;
   const int n = program.num_qubits();
   std::vector<int> required(program.num_clbits(), -1);
@@ -273,10 +312,10 @@ std::vector<uint64_t> TrajectoriesBackend::sample_noisy_impl(
   }
   const Matrix2 x_gate = single_qubit_matrix(GateKind::X, {});
   std::vector<uint64_t> bits(shots, 0);
-  const auto chunks = split(shots, states_per_chunk(n, 1), threads_);
+  const auto chunks = split(shots, states_per_chunk(n, 1, sizeof(Real)), threads_);
   parallel_for(chunks.size(), threads_, [&](size_t c) {
     const auto [first, count] = chunks[c];
-    StateBatch x = StateBatch::basis_zero(n, count, BatchLayout::BatchOuter);
+    Batch x = Batch::basis_zero(n, count, BatchLayout::BatchOuter);
     std::vector<uint64_t> ids(count);  // shot index of each live state
     for (int b = 0; b < count; ++b) ids[b] = static_cast<uint64_t>(first + b);
     // Channels placed once `place` instructions have run, each state its own draws.
@@ -284,7 +323,7 @@ std::vector<uint64_t> TrajectoriesBackend::sample_noisy_impl(
       const auto& placed = noisy.after[place];
       if (placed.empty()) return;
       for (int b = 0; b < x.batch_size(); ++b) {
-        const sv::StateView psi = traj::state_view(x, b);
+        const auto psi = traj::state_view(x, b);
         for (size_t j = 0; j < placed.size(); ++j) {
           const noise::PlacedChannel& p = placed[j];
           const traj::Unravelling& u = channels[p.channel];
@@ -312,7 +351,7 @@ std::vector<uint64_t> TrajectoriesBackend::sample_noisy_impl(
       }
       std::vector<int> live;
       for (int b = 0; b < x.batch_size(); ++b) {
-        const sv::StateView psi = traj::state_view(x, b);
+        const auto psi = traj::state_view(x, b);
         const double u = counter_uniform(seed ^ kMeasureDraws, 0, s, ids[b]);
         if (const auto* m = std::get_if<Measure>(&steps[s].what)) {
           if (record(ids[b], s, *m, traj::measure(psi, m->qubit, u))) live.push_back(b);
@@ -324,7 +363,7 @@ std::vector<uint64_t> TrajectoriesBackend::sample_noisy_impl(
       }
       if (static_cast<int>(live.size()) < x.batch_size()) {
         // Rejected shots stop here (their later bits read 0); the rest run on as a smaller batch.
-        StateBatch kept(n, static_cast<int>(live.size()), BatchLayout::BatchOuter);
+        Batch kept(n, static_cast<int>(live.size()), BatchLayout::BatchOuter);
         std::vector<uint64_t> kept_ids(live.size());
         for (size_t j = 0; j < live.size(); ++j) {
           kept.set_state(static_cast<int>(j), x.state(live[j]));

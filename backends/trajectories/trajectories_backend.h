@@ -12,7 +12,8 @@
 /// resampled by their kept weight at every renormalisation (sequential importance resampling),
 /// and returns one of them. Its per-pixel statistics approach the density matrix's as the
 /// particle count grows (docs/performance.md measures how fast); shots need no particles, since a
-/// rejected shot is simply dropped.
+/// rejected shot is simply dropped. backend.precision = single holds the trajectories as
+/// complex64 (draws, branch probabilities and readout stay in double).
 
 #include "backends/backend.h"
 #include "backends/statevector/compiled_block.h"
@@ -52,12 +53,23 @@ class TrajectoriesBackend final : public Backend {
   dm::NoiseModel noise_;
   int threads_;
   int particles_;
+  BackendOptions::Precision precision_;
   GateNoise after_1q_, after_2q_;
 
+  /// forward_impl and sample_noisy_impl with states held as complex<Real> (backend.precision).
+  template <typename Real>
+  StateBatch forward_in(const Pipeline& pipeline, std::span<const double> params,
+                        const StateBatch& input, const EvolveContext& context) const;
+  template <typename Real>
+  std::vector<uint64_t> sample_noisy_in(const noise::NoisyProgram& program, int shots,
+                                        uint64_t seed,
+                                        std::span<const std::pair<int, int>> stop_unless) const;
   /// Gate `g` on every state of `x` (BatchOuter), then its noise on state b drawn with key
   /// (seed, stream, key, ids[b]).
-  void noisy_gate(const sv::CompiledGate& g, StateBatch& x, std::span<const uint64_t> ids,
-                  uint64_t seed, uint64_t stream, uint64_t key) const;
+  template <typename Real>
+  void noisy_gate(const sv::CompiledGate& g, BasicStateBatch<Real>& x,
+                  std::span<const uint64_t> ids, uint64_t seed, uint64_t stream,
+                  uint64_t key) const;
 };
 
 }  // namespace qdm

@@ -35,42 +35,57 @@ void for_each_group(size_t dim, std::span<const int> targets, F&& f) {
   }
 }
 
-double squared_norm(sv::StateView psi) {
+template <typename Real>
+double norm2(sv::BasicStateView<Real> psi, size_t i) {
+  const double re = psi.re[i], im = psi.im[i];
+  return re * re + im * im;
+}
+
+template <typename Real>
+Complex amplitude(sv::BasicStateView<Real> psi, size_t i) {
+  return {psi.re[i], psi.im[i]};
+}
+
+template <typename Real>
+double squared_norm(sv::BasicStateView<Real> psi) {
   double s = 0;
-  for (size_t i = 0; i < psi.dim; ++i) s += psi.re[i] * psi.re[i] + psi.im[i] * psi.im[i];
+  for (size_t i = 0; i < psi.dim; ++i) s += norm2(psi, i);
   return s;
 }
 
-void scale(sv::StateView psi, double factor) {
+template <typename Real>
+void scale(sv::BasicStateView<Real> psi, double factor) {
+  const Real f = static_cast<Real>(factor);
   for (size_t i = 0; i < psi.dim; ++i) {
-    psi.re[i] *= factor;
-    psi.im[i] *= factor;
+    psi.re[i] *= f;
+    psi.im[i] *= f;
   }
 }
 
 }  // namespace
 
-sv::StateView state_view(StateBatch& batch, int b) {
+template <typename Real>
+sv::BasicStateView<Real> state_view(BasicStateBatch<Real>& batch, int b) {
   require(batch.layout() == BatchLayout::BatchOuter, "trajectories keep each state contiguous");
   const size_t offset = static_cast<size_t>(b) * batch.dim();
   return {batch.re() + offset, batch.im() + offset, 1, batch.dim(), 1};
 }
 
-Matrix reduced_density(sv::StateView psi, std::span<const int> targets) {
+template <typename Real>
+Matrix reduced_density(sv::BasicStateView<Real> psi, std::span<const int> targets) {
   const Eigen::Index d = Eigen::Index{1} << targets.size();
   Matrix rho = Matrix::Zero(d, d);
   for_each_group(psi.dim, targets, [&](const std::array<size_t, 4>& at) {
     for (Eigen::Index r = 0; r < d; ++r) {
-      const Complex a(psi.re[at[r]], psi.im[at[r]]);
-      for (Eigen::Index c = 0; c < d; ++c) {
-        rho(r, c) += a * Complex(psi.re[at[c]], -psi.im[at[c]]);
-      }
+      const Complex a = amplitude(psi, at[r]);
+      for (Eigen::Index c = 0; c < d; ++c) rho(r, c) += a * std::conj(amplitude(psi, at[c]));
     }
   });
   return rho;
 }
 
-void apply_operator(sv::StateView psi, const Matrix& a, std::span<const int> targets) {
+template <typename Real>
+void apply_operator(sv::BasicStateView<Real> psi, const Matrix& a, std::span<const int> targets) {
   if (targets.size() == 1) {
     sv::apply_1q(psi, targets[0], Matrix2(a));
     return;
@@ -78,21 +93,22 @@ void apply_operator(sv::StateView psi, const Matrix& a, std::span<const int> tar
   const Eigen::Index d = a.rows();
   std::array<Complex, 4> in{};
   for_each_group(psi.dim, targets, [&](const std::array<size_t, 4>& at) {
-    for (Eigen::Index r = 0; r < d; ++r) in[r] = Complex(psi.re[at[r]], psi.im[at[r]]);
+    for (Eigen::Index r = 0; r < d; ++r) in[r] = amplitude(psi, at[r]);
     for (Eigen::Index r = 0; r < d; ++r) {
       Complex out = 0;
       for (Eigen::Index c = 0; c < d; ++c) out += a(r, c) * in[c];
-      psi.re[at[r]] = out.real();
-      psi.im[at[r]] = out.imag();
+      psi.re[at[r]] = static_cast<Real>(out.real());
+      psi.im[at[r]] = static_cast<Real>(out.imag());
     }
   });
 }
 
-int measure(sv::StateView psi, int qubit, double u) {
+template <typename Real>
+int measure(sv::BasicStateView<Real> psi, int qubit, double u) {
   const size_t bit = size_t{1} << qubit;
   double p1 = 0, total = 0;
   for (size_t i = 0; i < psi.dim; ++i) {
-    const double p = psi.re[i] * psi.re[i] + psi.im[i] * psi.im[i];
+    const double p = norm2(psi, i);
     total += p;
     if (i & bit) p1 += p;
   }
@@ -101,11 +117,11 @@ int measure(sv::StateView psi, int qubit, double u) {
   if (!(kept > 0)) {
     throw std::runtime_error(fmt::format("measuring qubit {}: the state has zero norm", qubit));
   }
-  const double factor = 1 / std::sqrt(kept);
+  const Real factor = static_cast<Real>(1 / std::sqrt(kept));
   for (size_t i = 0; i < psi.dim; ++i) {
     const bool keep = ((i & bit) != 0) == (outcome == 1);
-    psi.re[i] = keep ? psi.re[i] * factor : 0.0;
-    psi.im[i] = keep ? psi.im[i] * factor : 0.0;
+    psi.re[i] = keep ? psi.re[i] * factor : Real{0};
+    psi.im[i] = keep ? psi.im[i] * factor : Real{0};
   }
   return outcome;
 }
@@ -142,14 +158,15 @@ Unravelling::Unravelling(const dm::KrausChannel& channel) : qubits_(channel.qubi
   }
 }
 
-void Unravelling::apply_one_qubit(sv::StateView psi, int q, double u) const {
+template <typename Real>
+void Unravelling::apply_one_qubit(sv::BasicStateView<Real> psi, int q, double u) const {
   // The qubit's reduced state in one pass, without allocating: a channel follows every gate.
   const size_t bit = size_t{1} << q;
   double p0 = 0, p1 = 0;
   Complex c01 = 0;
   for (size_t i = 0; i < psi.dim; ++i) {
     if (i & bit) continue;
-    const Complex a(psi.re[i], psi.im[i]), b(psi.re[i | bit], psi.im[i | bit]);
+    const Complex a = amplitude(psi, i), b = amplitude(psi, i | bit);
     p0 += std::norm(a);
     p1 += std::norm(b);
     c01 += a * std::conj(b);
@@ -170,7 +187,9 @@ void Unravelling::apply_one_qubit(sv::StateView psi, int q, double u) const {
   sv::apply_1q(psi, q, Matrix2(ops1_[k] * std::sqrt((p0 + p1) / p[k])));
 }
 
-void Unravelling::apply(sv::StateView psi, std::span<const int> targets, double u) const {
+template <typename Real>
+void Unravelling::apply(sv::BasicStateView<Real> psi, std::span<const int> targets,
+                        double u) const {
   require(static_cast<int>(targets.size()) == qubits_, "a {}-qubit channel on {} qubits", qubits_,
           targets.size());
   if (mixed_unitary_) {
@@ -199,5 +218,15 @@ void Unravelling::apply(sv::StateView psi, std::span<const int> targets, double 
   apply_operator(psi, ops_[k], targets);
   scale(psi, 1 / std::sqrt(squared_norm(psi)));
 }
+
+#define QDM_UNRAVEL_INSTANTIATE(Real)                                                          \
+  template sv::BasicStateView<Real> state_view(BasicStateBatch<Real>&, int);                   \
+  template Matrix reduced_density(sv::BasicStateView<Real>, std::span<const int>);             \
+  template void apply_operator(sv::BasicStateView<Real>, const Matrix&, std::span<const int>); \
+  template int measure(sv::BasicStateView<Real>, int, double);                                 \
+  template void Unravelling::apply(sv::BasicStateView<Real>, std::span<const int>, double) const;
+QDM_UNRAVEL_INSTANTIATE(double)
+QDM_UNRAVEL_INSTANTIATE(float)
+#undef QDM_UNRAVEL_INSTANTIATE
 
 }  // namespace qdm::traj

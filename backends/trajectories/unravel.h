@@ -22,11 +22,14 @@ class Unravelling {
 
   int qubits() const { return qubits_; }
   /// Applies the branch that `u` (uniform in [0, 1)) selects to the one state `psi` on `targets`
-  /// (as many as the channel acts on) and renormalises it.
-  void apply(sv::StateView psi, std::span<const int> targets, double u) const;
+  /// (as many as the channel acts on) and renormalises it. Real is double or float (the state's
+  /// precision); branch probabilities are summed in double.
+  template <typename Real>
+  void apply(sv::BasicStateView<Real> psi, std::span<const int> targets, double u) const;
 
  private:
-  void apply_one_qubit(sv::StateView psi, int q, double u) const;
+  template <typename Real>
+  void apply_one_qubit(sv::BasicStateView<Real> psi, int q, double u) const;
 
   int qubits_;
   bool mixed_unitary_ = false;
@@ -37,13 +40,18 @@ class Unravelling {
 };
 
 /// The reduced density matrix of `targets` (1 or 2 qubits; index bit j is targets[j]) of one state.
-Eigen::MatrixXcd reduced_density(sv::StateView psi, std::span<const int> targets);
+template <typename Real>
+Eigen::MatrixXcd reduced_density(sv::BasicStateView<Real> psi, std::span<const int> targets);
 /// psi <- a psi for a 2^k x 2^k operator on `targets` (k = 1 or 2), one state.
-void apply_operator(sv::StateView psi, const Eigen::MatrixXcd& a, std::span<const int> targets);
+template <typename Real>
+void apply_operator(sv::BasicStateView<Real> psi, const Eigen::MatrixXcd& a,
+                    std::span<const int> targets);
 /// Measures `qubit` of one normalised state: the outcome `u` selects by the Born rule, the state
 /// collapsed onto it and renormalised.
-int measure(sv::StateView psi, int qubit, double u);
+template <typename Real>
+int measure(sv::BasicStateView<Real> psi, int qubit, double u);
 /// One state of a BatchOuter batch as its own view.
-sv::StateView state_view(StateBatch& batch, int b);
+template <typename Real>
+sv::BasicStateView<Real> state_view(BasicStateBatch<Real>& batch, int b);
 
 }  // namespace qdm::traj
