@@ -1,6 +1,7 @@
 #include "framework/state_batch.h"
 
 #include <cmath>
+#include <type_traits>
 
 #include "framework/circuit/circuit.h"
 #include "framework/error.h"
@@ -127,5 +128,20 @@ void renormalise(StateBatch& s) {
     if (norms[b] > 0) s.set_amp(b, i, s.amp(b, i) / std::sqrt(norms[b]));
   });
 }
+
+template <typename Real>
+StateBatch output_in_double(std::span<const BasicStateBatch<Real>> parts, bool normalised,
+                            BatchLayout layout) {
+  StateBatch out;
+  if constexpr (std::is_same_v<Real, double>) {
+    out = concatenate(parts);
+  } else {
+    out = concatenate(parts).template cast<double>();
+    if (normalised) renormalise(out);
+  }
+  return out.layout() == layout ? out : out.with_layout(layout);
+}
+template StateBatch output_in_double(std::span<const StateBatch>, bool, BatchLayout);
+template StateBatch output_in_double(std::span<const StateBatch32>, bool, BatchLayout);
 
 }  // namespace qdm

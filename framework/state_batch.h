@@ -110,6 +110,13 @@ void for_each_in_storage_order(const BasicStateBatch<Real>& s, size_t dim, F&& f
 /// Rescales every state of non-zero norm to norm 1 (computed in double).
 void renormalise(StateBatch& s);
 
+/// A backend's output chunks as one double batch in `layout`. Float keeps unit norms only to
+/// ~1e-7, so when the output is `normalised` its norms are rescaled in double: a chain's next
+/// step (and its input check) then sees norm 1.
+template <typename Real>
+StateBatch output_in_double(std::span<const BasicStateBatch<Real>> parts, bool normalised,
+                            BatchLayout layout);
+
 /// Concatenates batches of equal qubit count and layout, in order.
 StateBatch concatenate(std::span<const StateBatch> parts);
 StateBatch32 concatenate(std::span<const StateBatch32> parts);

@@ -193,18 +193,7 @@ ForwardResult StatevectorBackend::forward_in(const Pipeline& pipeline,
     outputs[c] = std::move(x);
   });
 
-  StateBatch out = [&] {
-    if constexpr (std::is_same_v<Real, double>) {
-      return concatenate(outputs);
-    } else {
-      StateBatch cast = concatenate(outputs).template cast<double>();
-      // A pipeline whose output is normalised promises unit norms, which float keeps only to
-      // ~1e-7: rescale in double, so the next step of a chain (and its input check) sees norm 1.
-      if (pipeline.output_normalised()) renormalise(cast);
-      return cast;
-    }
-  }();
-  if (out.layout() != input.layout()) out = out.with_layout(input.layout());
+  StateBatch out = output_in_double<Real>(outputs, pipeline.output_normalised(), input.layout());
   return {std::move(out), keep_tape ? std::move(tape) : nullptr};
 }
 

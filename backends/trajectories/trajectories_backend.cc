@@ -248,18 +248,7 @@ StateBatch TrajectoriesBackend::forward_in(const Pipeline& pipeline, std::span<c
     for (int b = 0; b < count; ++b) out.set_state(b, x.state(b * R));
     outputs[c] = std::move(out);
   });
-  StateBatch out = [&] {
-    if constexpr (std::is_same_v<Real, double>) {
-      return concatenate(outputs);
-    } else {
-      StateBatch cast = concatenate(outputs).template cast<double>();
-      // As the statevector backend: a normalised output is rescaled in double, so a chain's next
-      // step sees norm 1 rather than float's 1 +- 1e-7.
-      if (pipeline.output_normalised()) renormalise(cast);
-      return cast;
-    }
-  }();
-  if (out.layout() != input.layout()) out = out.with_layout(input.layout());
+  StateBatch out = output_in_double<Real>(outputs, pipeline.output_normalised(), input.layout());
   return out;
 }
 
