@@ -165,7 +165,8 @@ ForwardResult StatevectorBackend::forward_in(const Pipeline& pipeline,
   const size_t num_stages = pipeline.stages().size();
 
   parallel_for(chunks.size(), threads_, [&](size_t c) {
-    const auto [first, count] = chunks[c];
+    // Named, not a structured binding: clang 14 cannot capture bindings in the lambdas below.
+    const int first = chunks[c].first, count = chunks[c].second;
     Batch x = [&] {
       StateBatch slice = input.slice(first, count).with_layout(layout_);
       if constexpr (std::is_same_v<Real, double>) {

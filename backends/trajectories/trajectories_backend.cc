@@ -219,7 +219,8 @@ StateBatch TrajectoriesBackend::forward_in(const Pipeline& pipeline, std::span<c
   const auto chunks = split(B, states_per_chunk(widest, R, sizeof(Real)), threads_);
   std::vector<Batch> outputs(chunks.size());
   parallel_for(chunks.size(), threads_, [&](size_t c) {
-    const auto [first, count] = chunks[c];
+    // Named, not a structured binding: clang 14 cannot capture bindings in the lambdas below.
+    const int first = chunks[c].first, count = chunks[c].second;
     Batch x(input.num_qubits(), count * R, BatchLayout::BatchOuter);
     std::vector<uint64_t> ids(static_cast<size_t>(count) * R), samples(count);
     for (int b = 0; b < count; ++b) {
@@ -303,7 +304,8 @@ std::vector<uint64_t> TrajectoriesBackend::sample_noisy_in(
   std::vector<uint64_t> bits(shots, 0);
   const auto chunks = split(shots, states_per_chunk(n, 1, sizeof(Real)), threads_);
   parallel_for(chunks.size(), threads_, [&](size_t c) {
-    const auto [first, count] = chunks[c];
+    // Named, not a structured binding: clang 14 cannot capture bindings in the lambdas below.
+    const int first = chunks[c].first, count = chunks[c].second;
     Batch x = Batch::basis_zero(n, count, BatchLayout::BatchOuter);
     std::vector<uint64_t> ids(count);  // shot index of each live state
     for (int b = 0; b < count; ++b) ids[b] = static_cast<uint64_t>(first + b);

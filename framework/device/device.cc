@@ -215,8 +215,12 @@ Device load_ibm_device(const std::string& path) {
     if (j.is_discarded()) throw std::invalid_argument(fmt::format("'{}' is not JSON", file));
     return j;
   };
+  // The file the user named is read first, so a missing one is the one they typed (not whichever
+  // argument the compiler happens to evaluate first).
+  const bool named_props = path == props_path;
+  const json named = read(path), sibling = read(named_props ? conf_path : props_path);
   try {
-    return Device::from_ibm_json(read(conf_path), read(props_path));
+    return Device::from_ibm_json(named_props ? sibling : named, named_props ? named : sibling);
   } catch (const DataError& e) {
     throw std::invalid_argument(fmt::format("{} ({}, {})", e.what(), conf_path, props_path));
   }
