@@ -59,6 +59,18 @@ std::vector<std::pair<int, int>> split(int batch, int threads, int qubits, size_
   return chunks;
 }
 
+/// States [first, first + count) of `s` in `layout` and precision Real (no copy beyond the slice
+/// in double).
+template <typename Real>
+BasicStateBatch<Real> slice_in(const StateBatch& s, int first, int count, BatchLayout layout) {
+  StateBatch slice = s.slice(first, count).with_layout(layout);
+  if constexpr (std::is_same_v<Real, double>) {
+    return slice;
+  } else {
+    return slice.template cast<Real>();
+  }
+}
+
 /// Dense unitaries of the blocks the plan fuses (empty elsewhere), built once per call.
 template <typename Real>
 std::vector<sv::BasicDenseUnitary<Real>> dense_unitaries(
@@ -167,14 +179,7 @@ ForwardResult StatevectorBackend::forward_in(const Pipeline& pipeline,
   parallel_for(chunks.size(), threads_, [&](size_t c) {
     // Named, not a structured binding: clang 14 cannot capture bindings in the lambdas below.
     const int first = chunks[c].first, count = chunks[c].second;
-    Batch x = [&] {
-      StateBatch slice = input.slice(first, count).with_layout(layout_);
-      if constexpr (std::is_same_v<Real, double>) {
-        return slice;
-      } else {
-        return slice.template cast<Real>();
-      }
-    }();
+    Batch x = slice_in<Real>(input, first, count, layout_);
     ChunkTape<Real>& ct = tape->chunks[c];
     ct.first = first;
     if (keep_tape) ct.branches.resize(num_stages);
@@ -221,14 +226,7 @@ GradientResult StatevectorBackend::backward_in(const Pipeline& pipeline,
   parallel_for(num_chunks, threads_, [&](size_t c) {
     const ChunkTape<Real>& ct = sv_tape->chunks[c];
     const int count = ct.states.back().batch_size();
-    Batch g = [&] {
-      StateBatch slice = output_cotangent.slice(ct.first, count).with_layout(layout_);
-      if constexpr (std::is_same_v<Real, double>) {
-        return slice;
-      } else {
-        return slice.template cast<Real>();
-      }
-    }();
+    Batch g = slice_in<Real>(output_cotangent, ct.first, count, layout_);
     for (size_t k = pipeline.stages().size(); k-- > 0;) {
       if (fused[k]) {
         blocks[k]->adjoint_dense(dense[k], ct.states[k], g, grads[c]);
@@ -244,16 +242,10 @@ GradientResult StatevectorBackend::backward_in(const Pipeline& pipeline,
   });
 
   GradientResult r{std::vector<double>(params.size(), 0.0), {}};
-  if constexpr (std::is_same_v<Real, double>) {
-    r.input = concatenate(input_grads);
-  } else {
-    r.input = concatenate(input_grads).template cast<double>();
-  }
+  r.input = output_in_double<Real>(input_grads, false, output_cotangent.layout());
   for (const auto& g : grads) {
     for (size_t i = 0; i < g.size(); ++i) r.params[i] += g[i];
   }
-  if (r.input.layout() != output_cotangent.layout())
-    r.input = r.input.with_layout(output_cotangent.layout());
   return r;
 }
 
