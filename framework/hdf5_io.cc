@@ -1,20 +1,12 @@
 #include "framework/hdf5_io.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <csignal>
-#include <cstring>
 #include <numeric>
-#include <optional>
 #include <vector>
 
 #include "framework/error.h"
+#include "framework/io/hdf5_damage.h"
 
 namespace qdm::h5 {
 namespace {
@@ -32,130 +24,6 @@ std::string file_of(hid_t loc) {
   char name[4096] = {0};
   if (H5Fget_name(loc, name, sizeof name) < 0) return "?";
   return name;
-}
-
-uint64_t little_endian(const unsigned char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
-/// Walks every global heap collection ("GCOL", where variable-length strings live) the way
-/// libhdf5 1.10 decodes it, and refuses a file where that decoding would never end: an object
-/// with index 0 and size 0 sends H5HG's loop back to where it started (found by fuzzing damaged
-/// run files; a block of zeroes left by a crash does it). Assumes 8-byte lengths, as qdm writes.
-void check_global_heaps(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) return;  // H5Fopen says why
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || st.st_size < 16) {
-    ::close(fd);
-    return;
-  }
-  const size_t size = static_cast<size_t>(st.st_size);
-  void* mapped = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (mapped == MAP_FAILED) return;
-  const auto* bytes = static_cast<const unsigned char*>(mapped);
-  std::optional<size_t> damaged;
-  for (size_t at = 0; !damaged && at + 16 <= size;) {
-    const void* hit = ::memmem(bytes + at, size - at, "GCOL", 4);
-    if (!hit) break;
-    const size_t start = static_cast<const unsigned char*>(hit) - bytes;
-    at = start + 4;
-    if (start + 16 > size || bytes[start + 4] != 1) continue;  // not a collection header
-    const uint64_t length = little_endian(bytes + start + 8, 8);
-    const size_t end = length > size - start ? size : start + static_cast<size_t>(length);
-    for (size_t p = start + 16; p + 16 <= end;) {
-      const uint64_t index = little_endian(bytes + p, 2);
-      const uint64_t object = little_endian(bytes + p + 8, 8);
-      const uint64_t need = index > 0 ? 16 + ((object + 7) & ~uint64_t(7)) : object;
-      if (need == 0) {
-        damaged = start;
-        break;
-      }
-      if (need > end - p) break;
-      p += need;
-    }
-  }
-  ::munmap(mapped, size);
-  if (damaged) {
-    throw DataError(fmt::format(
-        "HDF5 file '{}' is damaged: its global heap at byte {} holds an empty object that HDF5 "
-        "would read forever",
-        path.string(), *damaged));
-  }
-}
-
-/// Reads every attribute of an object as its readers would (a probe; values are dropped).
-herr_t probe_attribute(hid_t loc, const char* name, const H5A_info_t*, void*) {
-  const hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-  if (a < 0) return 0;
-  const hid_t type = H5Aget_type(a), space = H5Aget_space(a);
-  const hid_t memory = type >= 0 ? H5Tget_native_type(type, H5T_DIR_DEFAULT) : -1;
-  const hssize_t points = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
-  const size_t bytes = memory >= 0 && points >= 0 ? H5Tget_size(memory) * size_t(points) : 0;
-  if (bytes > 0 && bytes <= (size_t(64) << 20)) {
-    std::vector<unsigned char> buffer(bytes);
-    if (H5Aread(a, memory, buffer.data()) >= 0 && H5Tdetect_class(memory, H5T_VLEN) > 0) {
-      H5Dvlen_reclaim(memory, space, H5P_DEFAULT, buffer.data());
-    } else if (H5Tis_variable_str(memory) > 0) {
-      H5Dvlen_reclaim(memory, space, H5P_DEFAULT, buffer.data());
-    }
-  }
-  for (hid_t id : {memory, type}) {
-    if (id >= 0) H5Tclose(id);
-  }
-  if (space >= 0) H5Sclose(space);
-  H5Aclose(a);
-  return 0;
-}
-
-herr_t probe_object(hid_t root, const char* name, const H5O_info_t*, void*) {
-  const hid_t o = H5Oopen(root, name, H5P_DEFAULT);
-  if (o >= 0) {
-    H5Aiterate2(o, H5_INDEX_NAME, H5_ITER_NATIVE, nullptr, probe_attribute, nullptr);
-    H5Oclose(o);
-  }
-  return 0;
-}
-
-/// Seconds the probe may take; a file's metadata reads in milliseconds.
-constexpr unsigned kProbeSeconds = 30;
-
-/// Opens `path` in a child process and opens every object and attribute the way readers do,
-/// because libhdf5 1.10 does not survive some damaged files: fuzzing found a division by zero
-/// (SIGFPE in H5D__chunk_set_info) on a chunk dimension of 0. A child that dies by a signal, or
-/// is still busy after kProbeSeconds, makes the file refused with a DataError instead of taking
-/// this process down. The probe only reads; it cannot open a file this process writes to
-/// (HDF5's lock), and then the open below says what is wrong.
-void probe_in_child(const std::filesystem::path& path, std::span<const char* const> paths) {
-  const pid_t pid = ::fork();
-  if (pid < 0) return;  // no probe: open as before
-  if (pid == 0) {
-    for (int signal : {SIGFPE, SIGSEGV, SIGBUS, SIGILL, SIGABRT, SIGALRM}) {
-      std::signal(signal, SIG_DFL);
-    }
-    ::alarm(kProbeSeconds);
-    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file >= 0) {
-      // Listing a damaged group can fail where opening a member by its path still works.
-      for (const char* p : paths) probe_object(file, p, nullptr, nullptr);
-      H5Ovisit(file, H5_INDEX_NAME, H5_ITER_NATIVE, probe_object, nullptr);
-    }
-    ::_exit(0);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFSIGNALED(status)) return;
-  const int signal = WTERMSIG(status);
-  throw DataError(
-      signal == SIGALRM
-          ? fmt::format("HDF5 file '{}' is damaged: reading its metadata did not end in {} s",
-                        path.string(), kProbeSeconds)
-          : fmt::format("HDF5 file '{}' is damaged: libhdf5 crashes reading it ({})", path.string(),
-                        ::strsignal(signal)));
 }
 
 [[noreturn]] void fail(hid_t loc, const std::string& what) {
@@ -188,6 +56,21 @@ void write_fixed(hid_t loc, const std::string& name, hid_t type, const void* dat
           "write dataset " + name);
 }
 
+/// Refuses data that claims more bytes than the file stores before anything is allocated for it:
+/// a damaged shape or string length would otherwise ask for gigabytes (fuzzing found a
+/// 64 GiB request). qdm writes no filters, so stored data is never smaller than its values.
+void check_stored(hid_t loc, const std::string& what, double claimed, double stored) {
+  hsize_t file_bytes = 0;
+  const hid_t file = H5Iget_file_id(loc);  // loc may be a group
+  const bool sized = file >= 0 && H5Fget_filesize(file, &file_bytes) >= 0;
+  if (file >= 0) H5Fclose(file);
+  if (claimed > stored || (sized && claimed > static_cast<double>(file_bytes))) {
+    throw DataError(fmt::format(
+        "HDF5 file '{}' is damaged: {} claims {:.0f} bytes where the file stores {} (file size {})",
+        file_of(loc), what, claimed, static_cast<hsize_t>(stored), file_bytes));
+  }
+}
+
 template <typename T>
 Array<T> read_array(hid_t loc, const std::string& name, hid_t mem_type) {
   if (!exists(loc, name)) fail(loc, "find dataset " + name);
@@ -197,6 +80,12 @@ Array<T> read_array(hid_t loc, const std::string& name, hid_t mem_type) {
   Array<T> out;
   out.dims.resize(rank);
   H5Sget_simple_extent_dims(space.get(), out.dims.data(), nullptr);
+  Handle file_type(check(H5Dget_type(set.get()), loc, "read the type of " + name));
+  // In double: a damaged shape's product can overflow 64 bits.
+  double claimed = static_cast<double>(H5Tget_size(file_type.get()));
+  for (hsize_t d : out.dims) claimed *= static_cast<double>(d);
+  check_stored(loc, "dataset " + name, claimed,
+               static_cast<double>(H5Dget_storage_size(set.get())));
   out.values.resize(product(out.dims));
   if (!out.values.empty()) {
     check(H5Dread(set.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.values.data()), loc,
@@ -360,7 +249,10 @@ std::optional<std::string> read_string_attribute(hid_t obj, const std::string& n
     H5free_memory(p);
     return out;
   }
-  std::string out(H5Tget_size(type.get()), '\0');
+  const size_t size = H5Tget_size(type.get());
+  check_stored(obj, "attribute " + name, static_cast<double>(size),
+               static_cast<double>(H5Aget_storage_size(attr.get())));
+  std::string out(size, '\0');
   check(H5Aread(attr.get(), type.get(), out.data()), obj, "read attribute " + name);
   return std::string(out.c_str());
 }
