@@ -233,14 +233,15 @@ std::string fresh_or_stored(RunFile& run, const RunContext& ctx, const AnalyzeOp
 }
 
 /// The autoencoder's sample sets are (original, reconstruction) pairs: its reconstructions are
-/// what is scored.
+/// what is scored, against their originals' labels, so that accuracy (per digit too) is the
+/// reconstruction accuracy on held-out digits: the ceiling of every latent model decoded by it.
 void keep_reconstructions(SampleSet& s) {
   const size_t size = static_cast<size_t>(s.rows) * s.cols;
   std::vector<double> images;
   std::vector<int32_t> labels;
   for (size_t k = 1; k < s.count(); k += 2) {
     images.insert(images.end(), s.images.begin() + k * size, s.images.begin() + (k + 1) * size);
-    labels.push_back(-1);
+    labels.push_back(s.labels[k]);
   }
   s.images = std::move(images);
   s.labels = std::move(labels);

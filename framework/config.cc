@@ -219,16 +219,28 @@ const KeySpec* ConfigSchema::find(const std::string& key) const {
   return nullptr;
 }
 
+namespace {
+/// Each section once, in the order sections first appear: keys of a section may be declared in
+/// several places, and strict INI readers refuse a repeated header.
+std::vector<std::string> sections_in_order(const std::vector<KeySpec>& keys) {
+  std::vector<std::string> sections;
+  for (const auto& k : keys) {
+    const std::string s = section_of(k.key);
+    if (std::find(sections.begin(), sections.end(), s) == sections.end()) sections.push_back(s);
+  }
+  return sections;
+}
+}  // namespace
+
 std::string ConfigSchema::describe() const {
   std::string out;
-  std::string section;
-  for (const auto& k : keys_) {
-    if (section_of(k.key) != section) {
-      section = section_of(k.key);
-      out += fmt::format("[{}]\n", section);
+  for (const std::string& section : sections_in_order(keys_)) {
+    out += fmt::format("[{}]\n", section);
+    for (const auto& k : keys_) {
+      if (section_of(k.key) != section) continue;
+      out += fmt::format("  {} = {}   ({}; {})\n      {}\n", k.key, k.default_value,
+                         type_name(k.type), k.allowed(), k.help);
     }
-    out += fmt::format("  {} = {}   ({}; {})\n      {}\n", k.key, k.default_value,
-                       type_name(k.type), k.allowed(), k.help);
   }
   return out;
 }
@@ -381,15 +393,8 @@ std::vector<int> Config::get_int_list(const std::string& key) const {
 }
 
 std::string Config::to_ini() const {
-  // One [section] each, in the order sections first appear (keys of a section may be declared in
-  // several places: strict INI readers refuse a repeated header).
-  std::vector<std::string> sections;
-  for (const auto& k : schema_.keys()) {
-    const std::string s = section_of(k.key);
-    if (std::find(sections.begin(), sections.end(), s) == sections.end()) sections.push_back(s);
-  }
   std::string out;
-  for (const std::string& section : sections) {
+  for (const std::string& section : sections_in_order(schema_.keys())) {
     out += fmt::format("{}[{}]\n", out.empty() ? "" : "\n", section);
     for (const auto& k : schema_.keys()) {
       if (section_of(k.key) == section) {

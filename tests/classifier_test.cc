@@ -8,6 +8,7 @@
 
 #include <filesystem>
 
+#include "analysis/sample_metrics.h"
 #include "framework/datasets.h"
 #include "framework/error.h"
 #include "framework/rng.h"
@@ -82,6 +83,47 @@ TEST(ClassifierGradient, WithDropoutMatchesFiniteDifferences) {
     EXPECT_NEAR(grad[k], (up - down) / (2 * h), 1e-6 + 1e-4 * std::abs(grad[k]))
         << "parameter " << k;
   }
+}
+
+// A conditioned model that draws one image per label: accuracy aside, pairwise_mean stays high
+// (different labels differ) while pairwise_within is 0; spread images get both above 0, and the
+// within-label spread of real images is reported beside it. Classifier: random init (seed 7),
+// since only the distance metrics are checked.
+TEST(SampleMetrics, PairwiseWithinSeesOneImagePerLabel) {
+  EvalClassifier c;
+  Rng init(7);
+  c.init(init);
+  Rng data(5);
+  const auto random_set = [&](int n, std::vector<int> labels) {
+    std::vector<double> pixels(static_cast<size_t>(n) * 784);
+    for (double& v : pixels) v = data.uniform();
+    return to_classifier_domain(pixels, 28, 28, std::move(labels));
+  };
+  const std::vector<int> labels = {0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2};
+  MetricInputs in;
+  in.reference = random_set(40, std::vector<int>(40, 0));
+  for (int k = 0; k < 40; ++k) in.reference.labels[k] = k % 3;
+  in.floor = random_set(12, labels);
+  ImageSet one_per_label = random_set(12, labels);
+  for (int k = 0; k < 12; ++k) {  // every image a copy of its label's first
+    const int first = labels[k] * 4;
+    std::copy_n(one_per_label.pixels.begin() + first * 784, 784,
+                one_per_label.pixels.begin() + k * 784);
+  }
+  const auto value = [](const std::vector<Metric>& ms, const std::string& name) {
+    for (const Metric& m : ms) {
+      if (m.name == name) return m.value;
+    }
+    ADD_FAILURE() << "no metric " << name;
+    return -1.0;
+  };
+  in.generated = one_per_label;
+  const auto collapsed = sample_metrics(c, in);
+  EXPECT_NEAR(value(collapsed, "pairwise_within"), 0.0, 1e-12);
+  EXPECT_GT(value(collapsed, "pairwise_mean"), 5.0);
+  EXPECT_GT(value(collapsed, "pairwise_within_real"), 5.0);
+  in.generated = random_set(12, labels);
+  EXPECT_GT(value(sample_metrics(c, in), "pairwise_within"), 5.0);
 }
 
 }  // namespace
