@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+
 #include "experiments/experiment.h"
 
 namespace qdm {
@@ -108,6 +113,31 @@ TEST(Config, PresetsLoadAndPixelIniIsTheDefaults) {
   pixel.load_ini(dir / "pixel.ini");
   EXPECT_EQ(pixel.first_difference(defaults), std::nullopt);
   EXPECT_EQ(pixel.to_ini(), defaults.to_ini());
+}
+
+// Every preset loads under its own experiment's schema and names each INI section once (a strict
+// INI reader, e.g. Python's configparser, refuses a repeated header).
+TEST(Config, EveryPresetLoadsAndHasEachSectionOnce) {
+  const std::filesystem::path dir = std::filesystem::path(QDM_SOURCE_DIR) / "experiments/configs";
+  int presets = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".ini") continue;
+    ++presets;
+    std::ifstream in(entry.path());
+    std::string line, experiment;
+    std::set<std::string> sections;
+    while (std::getline(in, line)) {
+      if (line.rfind("experiment = ", 0) == 0) experiment = line.substr(13);
+      if (!line.empty() && line.front() == '[') {
+        EXPECT_TRUE(sections.insert(line).second) << entry.path() << " repeats " << line;
+      }
+    }
+    ASSERT_FALSE(experiment.empty()) << entry.path() << " names no experiment";
+    const auto made = make_experiment(experiment);
+    Config c(made->schema());
+    EXPECT_EQ(c.load_ini(entry.path()), experiment) << entry.path();
+  }
+  EXPECT_GE(presets, 16);
 }
 
 }  // namespace
