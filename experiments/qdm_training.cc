@@ -310,13 +310,8 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
     state.params = c.params;
     state.at = restore_checkpoint(c, state.adam, state.rng);
     wall_before = c.wall_time;
-    if (state.at.epoch >= s.epochs) {
-      TrainOutcome done;
-      done.completed = done.already_complete = true;
-      done.steps = state.at.step;
-      done.seconds = wall_before;
-      return done;
-    }
+    // A checkpoint after the last epoch (killed before the run was marked complete) goes on to
+    // the final writes below with no step left to train.
     run.truncate_train(c.train_rows);
   } else {
     state.at.order = shuffled(data.count(), state.rng);
@@ -332,6 +327,10 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
   Progress progress("train step", total_steps, "samples/s");
   const long long first_step = state.at.step;
   double last_loss = 0;
+  if (state.at.epoch >= s.epochs) {
+    const std::vector<TrainRecord> rows = run.read_train();
+    if (!rows.empty()) last_loss = rows.back().loss;
+  }
   while (state.at.epoch < s.epochs) {
     const double lr = step_lr(s.adam.lr, state.at.epoch, s.lr_step, s.lr_gamma);
     while (state.at.batch < steps_per_epoch) {

@@ -14,6 +14,7 @@
 
 #include "framework/atomic_file.h"
 #include "framework/error.h"
+#include "framework/io/child_probe.h"
 #include "framework/record_stamps.h"
 
 namespace qdm {
@@ -24,6 +25,20 @@ constexpr std::string_view kMagicV1 = "qdm-checkpoint 1\n";
 constexpr std::string_view kMagicV2 = "qdm-checkpoint 2 ";
 
 TrainCheckpoint deserialize(const std::filesystem::path& path, const std::string& archive_bytes) {
+  // Boost allocates what a collection's size field says before reading it. The checksum makes a
+  // damaged size all but impossible, but a fuzzer forged one (a 3e18-element vector), which
+  // sanitizers abort on rather than throw; so the archive is read in a child first.
+  const std::string failure = io::run_in_child(
+      [&] {
+        std::istringstream in(archive_bytes, std::ios::binary);
+        boost::archive::binary_iarchive archive(in);
+        TrainCheckpoint probe;
+        archive >> probe;
+      },
+      10, uint64_t{1} << 30);
+  if (!failure.empty()) {
+    throw DataError(fmt::format("checkpoint '{}' is damaged: {}", path.string(), failure));
+  }
   TrainCheckpoint checkpoint;
   try {
     std::istringstream in(archive_bytes, std::ios::binary);

@@ -98,6 +98,15 @@ check "sample png into a new folder" 0 "PNG grid: .*pngs/g.png" -- sample --run 
 check "sample png under a file" 2 "--png '.*tiny.ini/g.png': '.*tiny.ini' is not a folder" -- sample --run "$work/run.h5" --png "$cfg/g.png"
 check "resume a finished run" 0 "had already finished training \(6 steps\); nothing changed" -- train --resume --out "$work/run.h5"
 assert "a finished run stays complete after --resume" "$python" -c "import h5py,sys; sys.exit(h5py.File('$work/run.h5')['/'].attrs['status'] != 'complete')"
+# Killed after its last checkpoint but before it was marked complete: --resume finishes it.
+cp "$work/run.h5" "$work/unmarked.h5" && cp "$work/run.h5.ckpt" "$work/unmarked.h5.ckpt"
+"$python" -c "import h5py; f = h5py.File('$work/unmarked.h5', 'r+'); f.attrs['status'] = 'running'; del f['metrics']"
+check "resume a run killed before it was marked complete" 0 "trained 2 epochs \(6 steps\)" -- train --resume --out "$work/unmarked.h5"
+assert "it is complete with the finished run's metrics" "$python" -c "
+import h5py, sys
+a, b = h5py.File('$work/unmarked.h5'), h5py.File('$work/run.h5')
+same = all(a['metrics'][k][()] == b['metrics'][k][()] for k in ('final_loss', 'final_epoch_loss', 'train_steps'))
+sys.exit(not (a.attrs['status'] == 'complete' and same))"
 mv "$work/run.h5.ckpt" "$work/run.ckpt.saved"
 check "resume without checkpoint" 2 "checkpoint '.*run.h5.ckpt' does not exist: nothing to resume from" -- train --resume --out "$work/run.h5"
 mv "$work/run.ckpt.saved" "$work/run.h5.ckpt"

@@ -19,17 +19,7 @@
 #include <vector>
 
 #include "framework/error.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define QDM_HAS_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define QDM_HAS_ASAN 1
-#endif
-#endif
-#if QDM_HAS_ASAN
-#include <sanitizer/common_interface_defs.h>
-#endif
+#include "framework/io/child_probe.h"
 
 namespace qdm::h5 {
 namespace {
@@ -146,30 +136,6 @@ constexpr unsigned kProbeSeconds = 10;
 /// (fuzzing found 10 GiB, 10 s of page faults). Past the limit its allocation fails at once.
 constexpr uint64_t kProbeExtraBytes = uint64_t{1} << 30;
 
-void limit_address_space() {
-  std::FILE* statm = std::fopen("/proc/self/statm", "r");
-  if (!statm) return;
-  unsigned long long pages = 0;
-  const bool read = std::fscanf(statm, "%llu", &pages) == 1;
-  std::fclose(statm);
-  if (!read) return;
-  // Relative to the current size: sanitizers reserve terabytes of shadow address space.
-  const rlim_t limit =
-      static_cast<rlim_t>(pages) * static_cast<rlim_t>(::sysconf(_SC_PAGESIZE)) + kProbeExtraBytes;
-  const rlimit bound{limit, limit};
-  ::setrlimit(RLIMIT_AS, &bound);
-}
-
-/// In a sanitizer build, a memory error that libhdf5 makes on a damaged file (found by fuzzing: an
-/// attribute name read past its end, a heap object copied past its collection) ends the probe as
-/// a crash would: the report is printed and the child exits non-zero, which refuses the file,
-/// where a fuzzer's own death callback would count it as a crash of this process.
-void contain_sanitizer_reports() {
-#if QDM_HAS_ASAN
-  __sanitizer_set_death_callback(nullptr);
-#endif
-}
-
 }  // namespace
 
 /// Opens `path` in a child process and opens every object and attribute the way readers do,
@@ -189,12 +155,7 @@ void probe_in_child(const std::filesystem::path& path, std::span<const char* con
   }
   if (pid == 0) {
     ::close(report[0]);
-    contain_sanitizer_reports();
-    for (int signal : {SIGFPE, SIGSEGV, SIGBUS, SIGILL, SIGABRT, SIGALRM}) {
-      std::signal(signal, SIG_DFL);
-    }
-    ::alarm(kProbeSeconds);
-    limit_address_space();
+    io::prepare_probe_child(kProbeSeconds, kProbeExtraBytes);
     const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
     std::string failed;
     if (file >= 0) {
@@ -224,18 +185,10 @@ void probe_in_child(const std::filesystem::path& path, std::span<const char* con
     throw DataError(fmt::format("HDF5 file '{}' is damaged: libhdf5 cannot read its {}",
                                 path.string(), unreadable));
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-    throw DataError(fmt::format("HDF5 file '{}' is damaged: libhdf5 fails reading it (exit {})",
-                                path.string(), WEXITSTATUS(status)));
+  const std::string failure = io::probe_failure(status, kProbeSeconds);
+  if (!failure.empty()) {
+    throw DataError(fmt::format("HDF5 file '{}' is damaged: {}", path.string(), failure));
   }
-  if (!WIFSIGNALED(status)) return;
-  const int signal = WTERMSIG(status);
-  throw DataError(
-      signal == SIGALRM
-          ? fmt::format("HDF5 file '{}' is damaged: reading its metadata did not end in {} s",
-                        path.string(), kProbeSeconds)
-          : fmt::format("HDF5 file '{}' is damaged: libhdf5 crashes reading it ({})", path.string(),
-                        ::strsignal(signal)));
 }
 
 }  // namespace qdm::h5
