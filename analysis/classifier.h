@@ -20,9 +20,10 @@ inline constexpr int kFeatureSize = 128;
 
 /// The recipe was chosen by trying variants against the MNIST test split (so its accuracy there
 /// is slightly optimistic): dropout, batch 32 and the weight average each helped. 15 epochs
-/// (about 75 s on two cores) reach 97.4% on the npm digits' test split; 40 epochs at x0.9 per
-/// epoch reached 98.1% in five and a half minutes, too long for the demo's first run; 12 epochs
-/// at x0.75 reached 97.1%, and 15 without elastic distortion 97.3%.
+/// (about 2m15s, on one core as on two: its batch-32 products gain nothing from a second)
+/// reach 97.4% on the npm digits' test split; 40 epochs at x0.9 per epoch reached 98.1% in five and
+/// a half minutes, too long for the demo's first run; 12 epochs at x0.75 reached 97.1%, and 15
+/// without elastic distortion 97.3%.
 struct ClassifierSettings {
   int epochs = 15;
   int batch_size = 32;
