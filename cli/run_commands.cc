@@ -187,11 +187,6 @@ int run_train(const std::vector<std::string>& args) {
     }
     throw;
   }
-  if (outcome.already_complete) {
-    fmt::print("run file {} had already finished training ({} steps); nothing changed\n", out,
-               outcome.steps);
-    return 0;
-  }
   if (!outcome.completed) {
     fmt::print("stopped after step {} ({}); continue with: qdm train --resume --out {}\n",
                outcome.steps, Progress::format_duration(outcome.seconds), out);

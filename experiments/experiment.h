@@ -31,9 +31,8 @@ struct TrainRequest {
 
 struct TrainOutcome {
   bool completed = false;
-  bool already_complete = false;  ///< resumed a run that had finished: nothing was changed
-  long long steps = 0;            ///< optimiser steps done in total
-  double seconds = 0;             ///< training wall time in total
+  long long steps = 0;  ///< optimiser steps done in total
+  double seconds = 0;   ///< training wall time in total
   double final_loss = 0;
 };
 

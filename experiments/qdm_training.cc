@@ -327,10 +327,7 @@ TrainOutcome train_qdm(const Pipeline& denoiser, const QdmSettings& s, const Dif
   Progress progress("train step", total_steps, "samples/s");
   const long long first_step = state.at.step;
   double last_loss = 0;
-  if (state.at.epoch >= s.epochs) {
-    const std::vector<TrainRecord> rows = run.read_train();
-    if (!rows.empty()) last_loss = rows.back().loss;
-  }
+  if (state.at.epoch >= s.epochs) last_loss = last_train_loss(run);
   while (state.at.epoch < s.epochs) {
     const double lr = step_lr(s.adam.lr, state.at.epoch, s.lr_step, s.lr_gamma);
     while (state.at.batch < steps_per_epoch) {

@@ -11,6 +11,11 @@
 
 namespace qdm {
 
+double last_train_loss(const RunFile& run) {
+  const std::vector<TrainRecord> rows = run.read_train();
+  return rows.empty() ? 0.0 : rows.back().loss;
+}
+
 TrainSession::TrainSession(RunFile& run, const TrainRequest& request, double wall_before,
                            long long first_step)
     : run_(run), request_(request), wall_before_(wall_before), first_step_(first_step) {}
@@ -28,7 +33,7 @@ TrainOutcome TrainSession::stopped(const TrainPosition& at, Progress& progress,
                                    double last_loss) const {
   progress.finish(
       at.step, fmt::format("stopped at epoch {} step {}; checkpoint saved", at.epoch + 1, at.step));
-  return {false, false, at.step, wall(), last_loss};
+  return {false, at.step, wall(), last_loss};
 }
 
 void TrainSession::record(TrainRecord row) {

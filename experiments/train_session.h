@@ -38,6 +38,10 @@ TrainSettings read_train_settings(const Config& config);
 /// train.snapshot_every, for models whose samples qdm analyze can score epoch by epoch.
 void add_snapshot_key(ConfigSchema& schema);
 
+/// The loss of the run's last /train row (0 when it has none): what a run resumed from the
+/// checkpoint after its last epoch (killed before it was marked complete) reports as its last.
+double last_train_loss(const RunFile& run);
+
 /// Where a run stands between optimiser steps.
 struct TrainPosition {
   long long step = 0;           ///< optimiser steps done

@@ -52,7 +52,29 @@ pid=$!
 for _ in $(seq 1 100); do [ -s "$tmp/killed.h5.ckpt" ] && break; sleep 0.05; done
 kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 
-for run in pixel pixel-resumed autoencoder latent conditioned-latent classical-ddpm mixed killed; do
+# Killed after its last checkpoint but before it was marked complete (params and metrics not yet
+# written): --resume finishes it with the finished run's metrics, in every training loop.
+for run in pixel autoencoder classical-ddpm mixed; do
+  cp "$tmp/$run.h5" "$tmp/$run-unmarked.h5" && cp "$tmp/$run.h5.ckpt" "$tmp/$run-unmarked.h5.ckpt"
+  "$python" -c "import h5py,sys; f = h5py.File(sys.argv[1], 'r+'); f.attrs['status'] = 'running'
+del f['metrics'], f['params']" "$tmp/$run-unmarked.h5"
+  "$qdm" train --resume --out "$tmp/$run-unmarked.h5" >"$tmp/$run-unmarked.log" 2>&1 ||
+    { tail -3 "$tmp/$run-unmarked.log"; bad "$run: resume after the last checkpoint"; }
+  "$python" - "$tmp/$run.h5" "$tmp/$run-unmarked.h5" <<'PY' && ok "$run: a run killed before it was marked complete is finished by --resume" || bad "$run: unmarked run not finished"
+import sys, h5py, numpy as np
+a, b = (h5py.File(p) for p in sys.argv[1:3])
+assert b.attrs["status"] == "complete", b.attrs["status"]
+timing = lambda k: "seconds" in k or "per_second" in k
+keys = sorted(k for k in a["metrics"] if not timing(k))
+assert keys == sorted(k for k in b["metrics"] if not timing(k)), (keys, list(b["metrics"]))
+for k in keys:
+    assert a["metrics"][k][()] == b["metrics"][k][()], (k, a["metrics"][k][()], b["metrics"][k][()])
+assert np.array_equal(a["params/values"][()], b["params/values"][()])
+PY
+done
+
+for run in pixel pixel-resumed autoencoder latent conditioned-latent classical-ddpm mixed killed \
+  autoencoder-unmarked classical-ddpm-unmarked mixed-unmarked; do
   "$python" "$here/check_run_format.py" "$tmp/$run.h5" && ok "$run: run format" || bad "$run: run format"
 done
 

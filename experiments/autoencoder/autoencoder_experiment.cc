@@ -160,7 +160,8 @@ TrainOutcome AutoencoderTraining::run(RunFile& run, const TrainRequest& request)
     st.at = restore_checkpoint(c, st.adam, st.rng);
     st.restore_extra(c.extra);
     wall_before = c.wall_time;
-    if (st.at.epoch >= s_.epochs) return {true, true, st.at.step, wall_before, 0};
+    // A checkpoint after the last epoch (killed before the run was marked complete) goes on to
+    // the final writes below with no step left to train.
     run.truncate_train(c.train_rows);
     run.truncate_epochs(c.epoch_rows);
   } else {
@@ -181,6 +182,11 @@ TrainOutcome AutoencoderTraining::run(RunFile& run, const TrainRequest& request)
   AlignedVector grad(st.params.size());
   std::vector<double> batch_images;
   double last_loss = 0, last_validation = 0;
+  if (st.at.epoch >= s_.epochs) {
+    last_loss = last_train_loss(run);
+    const std::vector<EpochRecord> epochs = run.read_epochs();
+    if (!epochs.empty()) last_validation = epochs.back().validation_loss;
+  }
   while (st.at.epoch < s_.epochs) {
     const double lr = step_lr(s_.adam.lr, st.at.epoch, s_.lr_step, s_.lr_gamma);
     while (st.at.batch < steps_per_epoch) {
@@ -244,7 +250,7 @@ TrainOutcome AutoencoderTraining::run(RunFile& run, const TrainRequest& request)
   run.write_metric("parameter_count", ae_.num_params());
   run.set_status("complete");
   run.flush();
-  return {true, false, st.at.step, seconds, last_loss};
+  return {true, st.at.step, seconds, last_loss};
 }
 
 }  // namespace

@@ -164,7 +164,8 @@ TrainOutcome DdpmTraining::run(RunFile& run, const TrainRequest& request) {
     params = c.params;
     at = restore_checkpoint(c, adam, rng);
     wall_before = c.wall_time;
-    if (at.epoch >= s_.epochs) return {true, true, at.step, wall_before, 0};
+    // A checkpoint after the last epoch (killed before the run was marked complete) goes on to
+    // the final writes below with no step left to train.
     run.truncate_train(c.train_rows);
   } else {
     at.order = shuffled(data_.count(), rng);
@@ -182,6 +183,7 @@ TrainOutcome DdpmTraining::run(RunFile& run, const TrainRequest& request) {
   std::vector<int> t(B), labels(B);
   Eigen::MatrixXd x(dim, B), eps(dim, B);
   double last_loss = 0;
+  if (at.epoch >= s_.epochs) last_loss = last_train_loss(run);
   while (at.epoch < s_.epochs) {
     const double lr = step_lr(s_.adam.lr, at.epoch, s_.lr_step, s_.lr_gamma);
     while (at.batch < steps_per_epoch) {
@@ -231,7 +233,7 @@ TrainOutcome DdpmTraining::run(RunFile& run, const TrainRequest& request) {
                                static_cast<double>(net_.num_params())});
   run.set_status("complete");
   run.flush();
-  return {true, false, at.step, seconds, last_loss};
+  return {true, at.step, seconds, last_loss};
 }
 
 /// abs(x / |x|) per column: the QDM's read-out of amplitudes, so both models' samples are alike.

@@ -90,7 +90,8 @@ TrainOutcome MixedTraining::run(RunFile& run, const TrainRequest& request) {
     params = c.params;
     at = restore_checkpoint(c, adam, rng);
     wall_before = c.wall_time;
-    if (at.epoch >= s_.epochs) return {true, true, at.step, wall_before, 0};
+    // A checkpoint after the last epoch (killed before the run was marked complete) goes on to
+    // the final writes below with no step left to train.
     run.truncate_train(c.train_rows);
   } else {
     at.order = shuffled(count, rng);
@@ -105,7 +106,7 @@ TrainOutcome MixedTraining::run(RunFile& run, const TrainRequest& request) {
              count, data_.size, data_.size, m_.data_qubits, m_.ancillas, T, per, T);
   Progress progress("train step", static_cast<long long>(s_.epochs) * steps_per_epoch, "images/s");
   const long long first_step = at.step;
-  double last_loss = 0;
+  double last_loss = at.epoch >= s_.epochs ? last_train_loss(run) : 0.0;
   std::vector<double> grad(params.size());
   while (at.epoch < s_.epochs) {
     const double lr = step_lr(s_.adam.lr, at.epoch, s_.lr_step, s_.lr_gamma);
@@ -158,7 +159,7 @@ TrainOutcome MixedTraining::run(RunFile& run, const TrainRequest& request) {
                                static_cast<double>(params.size())});
   run.set_status("complete");
   run.flush();
-  return {true, false, at.step, seconds, last_loss};
+  return {true, at.step, seconds, last_loss};
 }
 
 }  // namespace
