@@ -28,14 +28,14 @@ TrainCheckpoint deserialize(const std::filesystem::path& path, const std::string
   // Boost allocates what a collection's size field says before reading it. The checksum makes a
   // damaged size all but impossible, but a fuzzer forged one (a 3e18-element vector), which
   // sanitizers abort on rather than throw; so the archive is read in a child first.
-  const std::string failure = io::run_in_child(
-      [&] {
-        std::istringstream in(archive_bytes, std::ios::binary);
-        boost::archive::binary_iarchive archive(in);
-        TrainCheckpoint probe;
-        archive >> probe;
-      },
-      10, uint64_t{1} << 30);
+  const auto read_archive = [&] {
+    std::istringstream in(archive_bytes, std::ios::binary);
+    boost::archive::binary_iarchive archive(in);
+    TrainCheckpoint probe;
+    archive >> probe;
+    return std::string();
+  };
+  const std::string failure = io::run_in_child(read_archive, 10, uint64_t{1} << 30).failure;
   if (!failure.empty()) {
     throw DataError(fmt::format("checkpoint '{}' is damaged: {}", path.string(), failure));
   }

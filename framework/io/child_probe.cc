@@ -22,6 +22,7 @@
 #endif
 
 namespace qdm::io {
+namespace {
 
 void prepare_probe_child(unsigned seconds, uint64_t extra_bytes) {
 #if QDM_HAS_ASAN
@@ -55,22 +56,43 @@ std::string probe_failure(int status, unsigned seconds) {
                            : fmt::format("the reader crashes on it ({})", ::strsignal(signal));
 }
 
-std::string run_in_child(const std::function<void()>& probe, unsigned seconds,
-                         uint64_t extra_bytes) {
+}  // namespace
+
+ProbeOutcome run_in_child(const std::function<std::string()>& probe, unsigned seconds,
+                          uint64_t extra_bytes) {
+  int report[2];
+  if (::pipe(report) != 0) return {};
   const pid_t pid = ::fork();
-  if (pid < 0) return "";
+  if (pid < 0) {
+    ::close(report[0]);
+    ::close(report[1]);
+    return {};
+  }
   if (pid == 0) {
+    ::close(report[0]);
     prepare_probe_child(seconds, extra_bytes);
+    std::string text;
     try {
-      probe();
+      text = probe();
     } catch (...) {
     }
+    if (!text.empty()) (void)!::write(report[1], text.data(), text.size());
     ::_exit(0);
   }
+  ::close(report[1]);
+  ProbeOutcome outcome;
+  char chunk[256];
+  for (ssize_t n; (n = ::read(report[0], chunk, sizeof chunk)) != 0;) {
+    if (n > 0) outcome.report.append(chunk, static_cast<size_t>(n));
+    if (n < 0 && errno != EINTR) break;
+  }
+  ::close(report[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  return probe_failure(status, seconds);
+  outcome.failure = probe_failure(status, seconds);
+  outcome.signalled = WIFSIGNALED(status);
+  return outcome;
 }
 
 }  // namespace qdm::io

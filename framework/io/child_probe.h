@@ -9,19 +9,21 @@
 
 namespace qdm::io {
 
-/// Prepares a freshly forked child for probing: default actions for crash signals, SIGALRM after
-/// `seconds`, at most `extra_bytes` more address space than the process holds (sanitizers reserve
-/// terabytes of shadow, so the limit is relative), and a sanitizer report ending it with a
-/// non-zero exit instead of a fuzzer's death callback counting it as a crash of this process.
-void prepare_probe_child(unsigned seconds, uint64_t extra_bytes);
+/// How a probe child ended.
+struct ProbeOutcome {
+  std::string report;      ///< the text the probe returned ("" when it threw or died first)
+  std::string failure;     ///< why the child ended badly: "" when it exited 0
+  bool signalled = false;  ///< it died by a signal (a crash, or SIGALRM when it ran too long)
+};
 
-/// Why a probe child ended badly, from its wait status: "" when it exited 0.
-std::string probe_failure(int status, unsigned seconds);
-
-/// Runs `probe` in a child prepared as above and returns probe_failure of how it ended. An
-/// exception thrown by `probe` counts as a normal end: the caller's own read reports it. "" when
-/// no child can be forked (the caller reads as it would have).
-std::string run_in_child(const std::function<void()>& probe, unsigned seconds,
-                         uint64_t extra_bytes);
+/// Runs `probe` in a forked child: default actions for crash signals, SIGALRM after `seconds`,
+/// at most `extra_bytes` more address space than the process holds (sanitizers reserve terabytes
+/// of shadow, so the limit is relative), and a sanitizer report ending the child with a non-zero
+/// exit instead of a fuzzer's death callback counting it as a crash of this process. What the
+/// probe returns comes back through a pipe. An exception thrown by `probe` counts as a normal end:
+/// the caller's own read reports it. An empty outcome when no child can be made (the caller reads
+/// as it would have).
+ProbeOutcome run_in_child(const std::function<std::string()>& probe, unsigned seconds,
+                          uint64_t extra_bytes);
 
 }  // namespace qdm::io

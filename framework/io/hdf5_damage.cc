@@ -4,13 +4,9 @@
 #include <fmt/format.h>
 #include <hdf5.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -145,49 +141,29 @@ constexpr uint64_t kProbeExtraBytes = uint64_t{1} << 30;
 /// this process down. The probe only reads; it cannot open a file this process writes to
 /// (HDF5's lock), and then the open below says what is wrong.
 void probe_in_child(const std::filesystem::path& path, std::span<const char* const> paths) {
-  int report[2];                    // the child names an attribute it could not read
-  if (::pipe(report) != 0) return;  // no probe: open as before
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(report[0]);
-    ::close(report[1]);
-    return;
-  }
-  if (pid == 0) {
-    ::close(report[0]);
-    io::prepare_probe_child(kProbeSeconds, kProbeExtraBytes);
-    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    std::string failed;
-    if (file >= 0) {
-      // Listing a damaged group can fail where opening a member by its path still works, so
-      // the root (whose attributes every reader reads) and the named paths come first.
-      probe_object(file, ".", nullptr, &failed);
-      for (const char* p : paths) probe_object(file, p, nullptr, &failed);
-      H5Ovisit(file, H5_INDEX_NAME, H5_ITER_NATIVE, probe_object, &failed);
-    }
-    if (!failed.empty()) (void)!::write(report[1], failed.data(), failed.size());
-    ::_exit(0);
-  }
-  ::close(report[1]);
-  std::string unreadable;
-  char chunk[256];
-  for (ssize_t n; (n = ::read(report[0], chunk, sizeof chunk)) != 0;) {
-    if (n > 0) unreadable.append(chunk, static_cast<size_t>(n));
-    if (n < 0 && errno != EINTR) break;
-  }
-  ::close(report[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  // The probe names the first attribute it could not read.
+  const io::ProbeOutcome probe = io::run_in_child(
+      [&] {
+        const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+        std::string failed;
+        if (file >= 0) {
+          // Listing a damaged group can fail where opening a member by its path still works, so
+          // the root (whose attributes every reader reads) and the named paths come first.
+          probe_object(file, ".", nullptr, &failed);
+          for (const char* p : paths) probe_object(file, p, nullptr, &failed);
+          H5Ovisit(file, H5_INDEX_NAME, H5_ITER_NATIVE, probe_object, &failed);
+        }
+        return failed;
+      },
+      kProbeSeconds, kProbeExtraBytes);
   // A value libhdf5 cannot read even within kProbeExtraBytes of memory (a damaged length) would
   // make this process ask for that memory too.
-  if (!unreadable.empty() && !WIFSIGNALED(status)) {
+  if (!probe.report.empty() && !probe.signalled) {
     throw DataError(fmt::format("HDF5 file '{}' is damaged: libhdf5 cannot read its {}",
-                                path.string(), unreadable));
+                                path.string(), probe.report));
   }
-  const std::string failure = io::probe_failure(status, kProbeSeconds);
-  if (!failure.empty()) {
-    throw DataError(fmt::format("HDF5 file '{}' is damaged: {}", path.string(), failure));
+  if (!probe.failure.empty()) {
+    throw DataError(fmt::format("HDF5 file '{}' is damaged: {}", path.string(), probe.failure));
   }
 }
 
